@@ -1,0 +1,73 @@
+/*
+ * Execution engines and the translation-block cache, as seen by their users (linux-user,
+ * later the machine's vCPU threads).
+ *
+ * exec_run() runs guest code on one vCPU until something needs its caller: a system
+ * call, an exception, a halt, or an exit request. The caller handles it and calls again.
+ * Translated code is cached per (pc, tb_flags) and shared by every vCPU; a write to guest
+ * code is reported with exec_invalidate() (or exec_code_written() from a write fault),
+ * after which no vCPU starts a block translated from the old bytes.
+ */
+#ifndef OMNIVM_EXEC_EXEC_H
+#define OMNIVM_EXEC_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/cpu.h"
+#include "exec/guest.h"
+#include "ir/ir.h"
+
+enum exec_engine { EXEC_INTERP, EXEC_JIT, EXEC_AUTO, EXEC_CHECK };
+
+/* What exec_run() returns: an IR exit reason, or one of these. */
+enum exec_result {
+    EXEC_SYSCALL = IR_EXIT_SYSCALL,
+    EXEC_EXCEPTION = IR_EXIT_EXCEPTION, /* cpu->excp / excp_tval say which; pc is exact */
+    EXEC_ILLEGAL = IR_EXIT_ILLEGAL,     /* pc is the illegal instruction */
+    EXEC_BREAK = IR_EXIT_BREAK,
+    EXEC_HALT = IR_EXIT_HALT,
+    EXEC_REQUEST = IR_NUM_EXITS,        /* exit_request was set; pc is the next block */
+};
+
+struct exec_options {
+    enum exec_engine engine;
+    unsigned max_block_insns;  /* 0: the default */
+    unsigned opt_passes;       /* IR_OPT_* mask, default IR_OPT_ALL */
+};
+
+/* Process-wide setup: which engine, block size. Call once before exec_ctx_new(). */
+void exec_global_init(const struct exec_options *opt);
+
+/* Per-vCPU engine state; attaches itself as cpu->exec. */
+int exec_ctx_new(struct cpu_common *cpu) __attribute__((warn_unused_result));
+void exec_ctx_free(struct cpu_common *cpu);
+
+/* Run until an exit. cpu->pc says where to start. */
+enum exec_result exec_run(struct cpu_common *cpu);
+
+/* Guest code in [start, start+len) changed or went away: drop its translations. */
+void exec_invalidate(uint64_t start, uint64_t len);
+
+/*
+ * Hook for the memory layer: called (under the cache lock) whenever a guest page gains
+ * its first translated block, so it can be write-protected. In user mode the protection
+ * fault handler then calls exec_code_written(page) which drops the page's translations
+ * and returns true if there were any (the handler then unprotects and retries).
+ */
+extern void (*exec_code_page_hook)(uint64_t guest_page);
+bool exec_code_written(uint64_t guest_page);
+
+/* Statistics for --stats and benchmarks. */
+struct exec_stats {
+    uint64_t blocks_translated;
+    uint64_t insns_translated;
+    uint64_t blocks_invalidated;
+    uint64_t translate_ns;
+};
+void exec_get_stats(struct exec_stats *s);
+
+#define EXEC_PAGE_BITS 12
+#define EXEC_PAGE_SIZE (1ull << EXEC_PAGE_BITS)
+
+#endif
