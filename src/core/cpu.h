@@ -53,6 +53,7 @@ struct cpu_common {
 #define CPU_EXCP_SEGV_ACCERR 0x10002u /* access against the page protection (tval) */
 #define CPU_EXCP_BUS_ADRALN 0x10003u  /* misaligned atomic (tval) */
 #define CPU_EXCP_FETCH 0x10004u       /* instruction fetch from a non-executable page */
+#define CPU_EXCP_ILLEGAL 0x10005u     /* illegal instruction found at run time (tval: bits) */
 
 /* Leave the current block with a guest exception (cause, tval); c.pc must already be the
  * faulting instruction's pc. Used by helpers and the host fault handler. */

@@ -13,8 +13,9 @@ struct lu_options {
     struct exec_options exec;
 };
 
-/* Loads and runs the program; returns the guest's exit status (0..255), or 128+signal if
- * it died of a signal, or 1 after printing one error line if it could not be started. */
+/* Loads and runs the program; returns the guest's exit status (0..255). A guest killed by
+ * a signal kills omnivm with the same signal (core dumps off), so the parent sees what it
+ * would see natively. Returns 1 after one error line if the program could not start. */
 int lu_main(const struct lu_options *opt);
 
 #endif
