@@ -1,0 +1,146 @@
+/*
+ * Internals of the exec room shared by tb.c (block cache), interp_pre.c (predecoder),
+ * interp.c (threaded interpreter) and run.c (run loop). Nothing outside src/exec/
+ * includes this.
+ *
+ * Invariants:
+ * - A struct tb is immutable after it is published in the hash table, except for its
+ *   `invalid` flag, its chain slots (exits[].next) and its incoming-link list, which
+ *   change only under exec_g.lock (the slots are read without it).
+ * - A tb reachable from a vCPU (hash, jump cache, chain slot) is never freed while that
+ *   vCPU may hold a pointer to it: freeing waits until every vCPU has published an epoch
+ *   at least the block's retire epoch, or is idle (outside exec_run).
+ * - Frame offsets and guest-state offsets in struct iop are byte offsets below 64 KiB.
+ */
+#ifndef OMNIVM_EXEC_EXEC_INT_H
+#define OMNIVM_EXEC_EXEC_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exec/exec.h"
+
+/* exit_request bit the cache sets to make a vCPU pass through the run loop (to publish
+ * its epoch) without returning EXEC_REQUEST to the caller. */
+#define EXEC_KICK 0x80000000u
+
+/* Per-vCPU frame of 64-bit value slots. Slot 0 always reads 0 (absent operands); slot 1
+ * is where results nobody reads go. */
+#define EXEC_FRAME_SLOTS 4096u
+#define EXEC_SLOT_ZERO 0u
+#define EXEC_SLOT_TRASH 8u   /* byte offset of slot 1 */
+#define EXEC_FIRST_SLOT 2u
+
+#define EXEC_JC_BITS 12
+#define EXEC_JC_SIZE (1u << EXEC_JC_BITS)
+
+#define EXEC_EPOCH_IDLE UINT64_MAX
+
+/* One predecoded op: 24 bytes. h is the handler's label address; d/a/b/c are byte
+ * offsets into the frame or the guest CPU struct (the handler variant says which), or
+ * small fields; imm is a constant, a guest pc, or packed per-op data. */
+struct iop {
+    const void *h;
+    uint16_t d, a, b, c;
+    uint64_t imm;
+};
+
+struct tb;
+
+/* A chainable exit (EXIT_IF or GOTO to a constant pc). When `next` is set, the
+ * interpreter jumps straight into that block; the link is recorded in the target's
+ * incoming list so retiring the target can clear the slot. */
+struct tb_exit {
+    _Atomic(struct tb *) next;
+    uint64_t pc;
+    struct tb *src;
+    struct tb_exit *in_next, **in_pprev; /* in next->incoming, under exec_g.lock */
+};
+
+struct tb {
+    uint64_t pc;
+    uint32_t tb_flags;
+    uint32_t n_guest;
+    uint32_t guest_size;
+    _Atomic uint32_t invalid;
+    _Atomic(struct tb *) hash_next;
+    uint64_t page[2];             /* guest pages the code came from */
+    struct tb *page_next[2];      /* per-page lists, under the lock */
+    uint8_t n_pages;
+    uint32_t n_exits, n_ops;
+    size_t bytes;                 /* allocation size, for the cache budget */
+    struct tb_exit *incoming;     /* exits of other blocks chained to this one */
+    struct tb *retire_next;
+    uint64_t retire_epoch;
+    struct tb_exit *exits;        /* points into the same allocation */
+    struct iop code[];
+};
+
+struct exec_ctx {
+    struct cpu_common *cpu;
+    _Atomic(struct tb *) jc[EXEC_JC_SIZE]; /* direct-mapped, by pc; cleared on retire */
+    _Atomic uint64_t epoch;       /* last published global epoch, or EXEC_EPOCH_IDLE */
+    uint64_t *frame;              /* EXEC_FRAME_SLOTS slots */
+    struct ir_block ir;           /* reused for every translation */
+    struct exec_ctx *next;        /* all contexts, under exec_g.lock */
+    /* predecoder scratch, grown as needed */
+    void *pre_buf;
+    size_t pre_cap;
+    struct iop *ops_buf;
+    size_t ops_cap;
+};
+
+static inline unsigned exec_jc_index(uint64_t pc)
+{
+    return (unsigned)((pc >> 1) ^ (pc >> (EXEC_JC_BITS + 1))) & (EXEC_JC_SIZE - 1);
+}
+
+/* Process-wide state of the room. */
+struct exec_global {
+    struct exec_options opt;
+    bool debug_verify;            /* ir_verify every block */
+    pthread_mutex_t lock;         /* hash writers, page index, chaining, contexts */
+    _Atomic(struct tb *) *hash;
+    size_t hash_mask;
+    struct exec_ctx *ctxs;
+    _Atomic uint64_t epoch;
+    _Atomic uint64_t inval_gen;   /* bumped by every invalidation */
+    struct tb *retired, **retired_tail;
+    _Atomic size_t n_retired;
+    size_t live_bytes, budget;
+    _Atomic uint64_t st_blocks, st_insns, st_inval, st_ns;
+};
+extern struct exec_global exec_g;
+
+/* ---- tb.c ---- */
+void tb_global_init(void);
+/* The block for (pc, flags): jump cache, then hash, then translation. Returns NULL with
+ * *err = -EFAULT when the first instruction cannot be fetched. */
+struct tb *tb_find(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, int *err);
+/* Record that `from` (an exit of a block) leads to `to`. */
+void tb_chain(struct tb_exit *from, struct tb *to);
+/* The vCPU is at a safe point: it holds no tb pointer. Publish and maybe free. */
+void tb_quiescent(struct exec_ctx *ctx);
+void tb_enter(struct exec_ctx *ctx);   /* idle -> active (exec_run entry) */
+void tb_leave(struct exec_ctx *ctx);   /* active -> idle */
+void tb_ctx_register(struct exec_ctx *ctx);
+void tb_ctx_unregister(struct exec_ctx *ctx);
+
+/* ---- interp_pre.c ---- */
+/* Predecodes an optimised block into a freshly allocated tb (exits, code). Returns NULL
+ * with *err = -E2BIG (frame too small: retry with a shorter block), -EINVAL or -ENOMEM. */
+struct tb *interp_predecode(struct exec_ctx *ctx, const struct ir_block *b, int *err);
+
+/* ---- interp.c ---- */
+/* Results of interp_exec besides IR exit reasons (>= 0). */
+#define INTERP_LOOKUP (-1)   /* cpu->pc is the next block; *exit_out the slot, or NULL */
+#define INTERP_REQUEST (-2)  /* exit_request seen at a block entry; cpu->pc is that block */
+extern const void *const *interp_handlers;
+void interp_init(void);
+int interp_exec(struct cpu_common *cpu, struct exec_ctx *ctx, struct tb *tb, bool chain,
+                struct tb_exit **exit_out);
+
+#endif

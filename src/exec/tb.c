@@ -1,0 +1,558 @@
+/*
+ * The translation-block cache shared by all vCPU threads: lookup (per-vCPU jump cache,
+ * then a lock-free-read hash on (pc, tb_flags)), translation (frontend -> verify ->
+ * optimise -> predecode), chaining, invalidation by guest page, and bounded memory with
+ * deferred freeing.
+ *
+ * Invariants:
+ * - Readers (lookups, the interpreter following chain slots) take no lock. Writers (insert,
+ *   retire, chain, the page index) hold exec_g.lock. No lock is held while guest code runs:
+ *   a guest store may fault into the SMC handler, which calls exec_code_written() on the
+ *   same thread.
+ * - Retiring a block (invalidation or a full flush) marks it invalid, unlinks it from the
+ *   hash, its pages, the jump caches and every chain slot that leads to it, so no vCPU
+ *   starts it again. Its memory is freed only once every vCPU has published an epoch at
+ *   least its retire epoch (it passed a safe point since) or is idle; retiring never frees,
+ *   so it is safe inside a signal handler.
+ * - A guest page is "hooked" (exec_code_page_hook called, the memory layer write-protects
+ *   it) before any block is translated from it; invalidating the page un-hooks it. Every
+ *   invalidation bumps inval_gen, and a translation that raced with one is redone, so no
+ *   block translated from old bytes is inserted after the invalidation returns.
+ * - The cache holds at most `budget` bytes of live blocks; past it everything is retired
+ *   at once (the JIT's code cache will use the same generation flush).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "exec/exec_int.h"
+
+struct exec_global exec_g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+void (*exec_code_page_hook)(uint64_t guest_page);
+
+#define HASH_BITS 16
+#define PAGE_HASH_BITS 12
+#define DEFAULT_BUDGET (64u << 20)
+
+/* The page index: guest page -> blocks whose code came from it. Entries live until exit
+ * (a page's hooked state must survive flushes: the page stays write-protected). */
+struct tb_page {
+    uint64_t page;
+    bool hooked;
+    struct tb *first;
+    struct tb_page *next;
+};
+static struct tb_page *page_hash[1u << PAGE_HASH_BITS];
+
+static inline size_t tb_hash(uint64_t pc, uint32_t flags)
+{
+    uint64_t h = (pc ^ ((uint64_t)flags << 32)) * 0x9e3779b97f4a7c15ull;
+    return (size_t)(h >> (64 - HASH_BITS));
+}
+
+static inline size_t page_hash_idx(uint64_t page)
+{
+    return (size_t)((page * 0x9e3779b97f4a7c15ull) >> (64 - PAGE_HASH_BITS));
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void tb_global_init(void)
+{
+    if (exec_g.hash)
+        return;
+    exec_g.hash = calloc((size_t)1 << HASH_BITS, sizeof(*exec_g.hash));
+    if (!exec_g.hash) {
+        error_msg("out of memory allocating the translation cache");
+        exit(1);
+    }
+    exec_g.hash_mask = ((size_t)1 << HASH_BITS) - 1;
+    exec_g.retired_tail = &exec_g.retired;
+    atomic_store(&exec_g.epoch, 1);
+    if (!exec_g.budget)
+        exec_g.budget = DEFAULT_BUDGET;
+}
+
+/* ---- the page index (under the lock) ---- */
+
+static struct tb_page *page_get(uint64_t page, bool create)
+{
+    size_t h = page_hash_idx(page);
+    for (struct tb_page *p = page_hash[h]; p; p = p->next)
+        if (p->page == page)
+            return p;
+    if (!create)
+        return NULL;
+    struct tb_page *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    p->page = page;
+    p->next = page_hash[h];
+    page_hash[h] = p;
+    return p;
+}
+
+/* Make sure the page is hooked before code is read from it. Returns false on OOM. */
+static bool page_hook(uint64_t page)
+{
+    pthread_mutex_lock(&exec_g.lock);
+    struct tb_page *p = page_get(page, true);
+    if (p && !p->hooked) {
+        p->hooked = true;
+        /* the memory layer's hook takes none of its locks: calling it here orders it
+         * with exec_code_written() */
+        if (exec_code_page_hook)
+            exec_code_page_hook(page << EXEC_PAGE_BITS);
+    }
+    pthread_mutex_unlock(&exec_g.lock);
+    return p != NULL;
+}
+
+static bool page_is_hooked(uint64_t page)
+{
+    pthread_mutex_lock(&exec_g.lock);
+    struct tb_page *p = page_get(page, false);
+    bool r = p && p->hooked;
+    pthread_mutex_unlock(&exec_g.lock);
+    return r;
+}
+
+/* ---- retiring (under the lock) ---- */
+
+static void jc_forget(struct tb *tb)
+{
+    unsigned i = exec_jc_index(tb->pc);
+    for (struct exec_ctx *c = exec_g.ctxs; c; c = c->next) {
+        struct tb *cur = atomic_load_explicit(&c->jc[i], memory_order_relaxed);
+        if (cur == tb)
+            atomic_compare_exchange_strong(&c->jc[i], &cur, NULL);
+    }
+}
+
+static void hash_unlink(struct tb *tb)
+{
+    _Atomic(struct tb *) *pp = &exec_g.hash[tb_hash(tb->pc, tb->tb_flags)];
+    for (struct tb *t; (t = atomic_load_explicit(pp, memory_order_relaxed)); pp = &t->hash_next)
+        if (t == tb) {
+            atomic_store_explicit(pp, atomic_load_explicit(&tb->hash_next, memory_order_relaxed),
+                                  memory_order_release);
+            return;
+        }
+}
+
+static void page_unlink(struct tb *tb)
+{
+    for (unsigned k = 0; k < tb->n_pages; k++) {
+        struct tb_page *p = page_get(tb->page[k], false);
+        if (!p)
+            continue;
+        for (struct tb **pp = &p->first; *pp;) {
+            struct tb *t = *pp;
+            unsigned slot = t->page[0] == tb->page[k] ? 0 : 1;
+            if (t == tb) {
+                *pp = t->page_next[slot];
+                break;
+            }
+            pp = &t->page_next[slot];
+        }
+    }
+}
+
+/* Unlinks tb everywhere and queues it for freeing; the caller bumps the epoch. */
+static void tb_retire_locked(struct tb *tb)
+{
+    if (atomic_load_explicit(&tb->invalid, memory_order_relaxed))
+        return;
+    atomic_store_explicit(&tb->invalid, 1, memory_order_release);
+    hash_unlink(tb);
+    page_unlink(tb);
+    jc_forget(tb);
+    /* chain slots of other blocks that lead here */
+    for (struct tb_exit *e = tb->incoming; e; e = e->in_next) {
+        atomic_store_explicit(&e->next, NULL, memory_order_release);
+        e->in_pprev = NULL;
+    }
+    tb->incoming = NULL;
+    /* our own links, out of the targets' incoming lists */
+    for (uint32_t k = 0; k < tb->n_exits; k++) {
+        struct tb_exit *e = &tb->exits[k];
+        if (e->in_pprev) {
+            *e->in_pprev = e->in_next;
+            if (e->in_next)
+                e->in_next->in_pprev = e->in_pprev;
+            e->in_pprev = NULL;
+            e->in_next = NULL;
+        }
+        atomic_store_explicit(&e->next, NULL, memory_order_release);
+    }
+    exec_g.live_bytes -= tb->bytes;
+    tb->retire_epoch = 0; /* set by the caller's epoch bump */
+    tb->retire_next = NULL;
+    *exec_g.retired_tail = tb;
+    exec_g.retired_tail = &tb->retire_next;
+    atomic_fetch_add_explicit(&exec_g.n_retired, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&exec_g.st_inval, 1, memory_order_relaxed);
+}
+
+/* After a batch of retires: stamp them with a new epoch and make every vCPU pass a safe
+ * point soon (without returning to its caller: EXEC_KICK is handled in the run loop). */
+static void retire_commit_locked(void)
+{
+    uint64_t e = atomic_fetch_add_explicit(&exec_g.epoch, 1, memory_order_seq_cst) + 1;
+    for (struct tb *t = exec_g.retired; t; t = t->retire_next)
+        if (!t->retire_epoch)
+            t->retire_epoch = e;
+    atomic_fetch_add_explicit(&exec_g.inval_gen, 1, memory_order_seq_cst);
+    for (struct exec_ctx *c = exec_g.ctxs; c; c = c->next)
+        __atomic_or_fetch(&c->cpu->exit_request, EXEC_KICK, __ATOMIC_RELAXED);
+}
+
+static void flush_all_locked(void)
+{
+    for (size_t h = 0; h <= exec_g.hash_mask; h++) {
+        struct tb *t;
+        while ((t = atomic_load_explicit(&exec_g.hash[h], memory_order_relaxed)))
+            tb_retire_locked(t);
+    }
+    retire_commit_locked();
+}
+
+/* Free retired blocks no vCPU can still hold (under the lock). */
+static void reclaim_locked(void)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+    uint64_t min = EXEC_EPOCH_IDLE;
+    for (struct exec_ctx *c = exec_g.ctxs; c; c = c->next) {
+        uint64_t e = atomic_load_explicit(&c->epoch, memory_order_acquire);
+        if (e < min)
+            min = e;
+    }
+    while (exec_g.retired && exec_g.retired->retire_epoch && exec_g.retired->retire_epoch <= min) {
+        struct tb *t = exec_g.retired;
+        exec_g.retired = t->retire_next;
+        free(t);
+        atomic_fetch_sub_explicit(&exec_g.n_retired, 1, memory_order_relaxed);
+    }
+    if (!exec_g.retired)
+        exec_g.retired_tail = &exec_g.retired;
+}
+
+/* ---- epochs ---- */
+
+void tb_enter(struct exec_ctx *ctx)
+{
+    atomic_store_explicit(&ctx->epoch, atomic_load_explicit(&exec_g.epoch, memory_order_seq_cst),
+                          memory_order_seq_cst);
+    /* pairs with the fence in reclaim_locked: either the reclaimer sees us active, or we
+     * see every unlink it did before reading our epoch */
+    atomic_thread_fence(memory_order_seq_cst);
+}
+
+void tb_leave(struct exec_ctx *ctx)
+{
+    atomic_store_explicit(&ctx->epoch, EXEC_EPOCH_IDLE, memory_order_release);
+    if (atomic_load_explicit(&exec_g.n_retired, memory_order_relaxed)) {
+        pthread_mutex_lock(&exec_g.lock);
+        reclaim_locked();
+        pthread_mutex_unlock(&exec_g.lock);
+    }
+}
+
+void tb_quiescent(struct exec_ctx *ctx)
+{
+    atomic_store_explicit(&ctx->epoch, atomic_load_explicit(&exec_g.epoch, memory_order_acquire),
+                          memory_order_release);
+    if (atomic_load_explicit(&exec_g.n_retired, memory_order_relaxed)) {
+        pthread_mutex_lock(&exec_g.lock);
+        reclaim_locked();
+        pthread_mutex_unlock(&exec_g.lock);
+    }
+}
+
+void tb_ctx_register(struct exec_ctx *ctx)
+{
+    atomic_store(&ctx->epoch, EXEC_EPOCH_IDLE);
+    pthread_mutex_lock(&exec_g.lock);
+    ctx->next = exec_g.ctxs;
+    exec_g.ctxs = ctx;
+    pthread_mutex_unlock(&exec_g.lock);
+}
+
+void tb_ctx_unregister(struct exec_ctx *ctx)
+{
+    pthread_mutex_lock(&exec_g.lock);
+    for (struct exec_ctx **pp = &exec_g.ctxs; *pp; pp = &(*pp)->next)
+        if (*pp == ctx) {
+            *pp = ctx->next;
+            break;
+        }
+    reclaim_locked();
+    pthread_mutex_unlock(&exec_g.lock);
+}
+
+/* ---- lookup ---- */
+
+static struct tb *hash_find(uint64_t pc, uint32_t flags)
+{
+    struct tb *t = atomic_load_explicit(&exec_g.hash[tb_hash(pc, flags)], memory_order_acquire);
+    for (; t; t = atomic_load_explicit(&t->hash_next, memory_order_acquire))
+        if (t->pc == pc && t->tb_flags == flags &&
+            !atomic_load_explicit(&t->invalid, memory_order_relaxed))
+            return t;
+    return NULL;
+}
+
+/* -d in_asm: the guest instructions of the block, read again through fetch. */
+static void log_in_asm(struct cpu_common *cpu, const struct ir_block *b)
+{
+    const struct guest_arch *arch = cpu->arch;
+    uint8_t buf[4096 + 16];
+    uint32_t len = b->guest_size < 4096 ? b->guest_size : 4096;
+    log_printf("IN: pc=0x%016llx flags=0x%x\n", (unsigned long long)b->pc, b->tb_flags);
+    if (!len || !cpu->fetch || !arch->disas || cpu->fetch(cpu, b->pc, buf, len) < 0) {
+        log_printf("  (%u bytes not readable)\n\n", b->guest_size);
+        return;
+    }
+    for (uint32_t o = 0; o < len;) {
+        char text[128];
+        unsigned n = arch->disas(b->pc + o, buf + o, len - o, text, sizeof(text));
+        if (!n)
+            break;
+        log_printf("0x%016llx:  %s\n", (unsigned long long)(b->pc + o), text);
+        o += n;
+    }
+    log_printf("\n");
+}
+
+static bool verify_block(const struct ir_block *b, const char *when)
+{
+    char err[256];
+    if (ir_verify(b, err, sizeof(err)) == 0)
+        return true;
+    error_msg("bad IR %s for block at 0x%llx: %s", when, (unsigned long long)b->pc, err);
+    if (log_enabled(LOG_IR))
+        ir_print(log_file ? log_file : stderr, b);
+    return false;
+}
+
+/* Translate, optimise and predecode the block at (pc, flags); insert it. */
+static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, int *err)
+{
+    struct cpu_common *cpu = ctx->cpu;
+    struct ir_block *b = &ctx->ir;
+    unsigned max = exec_g.opt.max_block_insns;
+    uint64_t page0 = pc >> EXEC_PAGE_BITS;
+    bool check = exec_g.debug_verify || log_enabled(LOG_IR);
+
+    for (;;) {
+        uint64_t gen = atomic_load_explicit(&exec_g.inval_gen, memory_order_seq_cst);
+        if (!page_hook(page0))
+            goto oom;
+        uint64_t t0 = now_ns();
+        ir_block_reset(b, pc, flags);
+        int r = cpu->arch->translate(cpu, b, max);
+        if (r == -EFAULT) {
+            *err = -EFAULT;
+            return NULL;
+        }
+        if (r < 0 || b->oom || !b->n_insn) {
+            if (max > 1 && b->oom) {
+                max = max / 2;
+                continue;
+            }
+            error_msg("cannot translate the block at 0x%llx (%d)", (unsigned long long)pc, r);
+            *err = -EINVAL;
+            return NULL;
+        }
+        if (log_enabled(LOG_IN_ASM))
+            log_in_asm(cpu, b);
+        if (log_enabled(LOG_IR)) {
+            log_printf("IR before optimisation:\n");
+            ir_print(log_file ? log_file : stderr, b);
+        }
+        if (check && !verify_block(b, "from the frontend")) {
+            *err = -EINVAL;
+            return NULL;
+        }
+        ir_optimize(b, exec_g.opt.opt_passes);
+        if (log_enabled(LOG_IR)) {
+            log_printf("IR after optimisation:\n");
+            ir_print(log_file ? log_file : stderr, b);
+        }
+        if (check && !verify_block(b, "after optimisation")) {
+            *err = -EINVAL;
+            return NULL;
+        }
+        int perr;
+        struct tb *tb = interp_predecode(ctx, b, &perr);
+        if (!tb) {
+            if ((perr == -E2BIG || perr == -ENOMEM) && max > 1 && b->n_guest > 1) {
+                max = b->n_guest / 2;
+                continue;
+            }
+            if (perr == -ENOMEM)
+                goto oom;
+            error_msg("cannot predecode the block at 0x%llx (%d)", (unsigned long long)pc, perr);
+            *err = -EINVAL;
+            return NULL;
+        }
+        uint64_t last = b->guest_size ? (pc + b->guest_size - 1) >> EXEC_PAGE_BITS : page0;
+        tb->page[0] = page0;
+        tb->n_pages = 1;
+        if (last != page0) {
+            tb->page[1] = last;
+            tb->n_pages = 2;
+            if (!page_is_hooked(last)) {
+                /* the code read from the second page before it was protected may be
+                 * stale by the time it is: hook it, then translate again */
+                free(tb);
+                if (!page_hook(last))
+                    goto oom;
+                continue;
+            }
+        }
+
+        pthread_mutex_lock(&exec_g.lock);
+        if (atomic_load_explicit(&exec_g.inval_gen, memory_order_seq_cst) != gen) {
+            /* an invalidation ran meanwhile: the bytes we read may be stale */
+            pthread_mutex_unlock(&exec_g.lock);
+            free(tb);
+            continue;
+        }
+        struct tb *old = hash_find(pc, flags);
+        if (old) {
+            pthread_mutex_unlock(&exec_g.lock);
+            free(tb);
+            return old;
+        }
+        if (exec_g.live_bytes + tb->bytes > exec_g.budget)
+            flush_all_locked();
+        struct tb_page *pg[2] = {page_get(tb->page[0], true),
+                                 tb->n_pages > 1 ? page_get(tb->page[1], true) : NULL};
+        if (!pg[0] || (tb->n_pages > 1 && !pg[1])) {
+            pthread_mutex_unlock(&exec_g.lock);
+            free(tb);
+            goto oom;
+        }
+        for (unsigned k = 0; k < tb->n_pages; k++) {
+            tb->page_next[k] = pg[k]->first;
+            pg[k]->first = tb;
+        }
+        size_t h = tb_hash(pc, flags);
+        atomic_store_explicit(&tb->hash_next,
+                              atomic_load_explicit(&exec_g.hash[h], memory_order_relaxed),
+                              memory_order_relaxed);
+        atomic_store_explicit(&exec_g.hash[h], tb, memory_order_release);
+        exec_g.live_bytes += tb->bytes;
+        pthread_mutex_unlock(&exec_g.lock);
+
+        atomic_fetch_add_explicit(&exec_g.st_blocks, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&exec_g.st_insns, b->n_guest, memory_order_relaxed);
+        atomic_fetch_add_explicit(&exec_g.st_ns, now_ns() - t0, memory_order_relaxed);
+        return tb;
+    }
+oom:
+    error_msg("out of memory translating the block at 0x%llx", (unsigned long long)pc);
+    exit(1);
+}
+
+struct tb *tb_find(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, int *err)
+{
+    unsigned j = exec_jc_index(pc);
+    struct tb *t = atomic_load_explicit(&ctx->jc[j], memory_order_acquire);
+    if (t && t->pc == pc && t->tb_flags == flags &&
+        !atomic_load_explicit(&t->invalid, memory_order_relaxed))
+        return t;
+    t = hash_find(pc, flags);
+    if (!t) {
+        t = tb_translate(ctx, pc, flags, err);
+        if (!t)
+            return NULL;
+    }
+    atomic_store_explicit(&ctx->jc[j], t, memory_order_release);
+    return t;
+}
+
+void tb_chain(struct tb_exit *from, struct tb *to)
+{
+    if (atomic_load_explicit(&from->next, memory_order_relaxed) || from->pc != to->pc)
+        return;
+    pthread_mutex_lock(&exec_g.lock);
+    if (!atomic_load_explicit(&from->next, memory_order_relaxed) &&
+        !atomic_load_explicit(&from->src->invalid, memory_order_relaxed) &&
+        !atomic_load_explicit(&to->invalid, memory_order_relaxed)) {
+        from->in_next = to->incoming;
+        if (to->incoming)
+            to->incoming->in_pprev = &from->in_next;
+        from->in_pprev = &to->incoming;
+        to->incoming = from;
+        atomic_store_explicit(&from->next, to, memory_order_release);
+    }
+    pthread_mutex_unlock(&exec_g.lock);
+}
+
+/* ---- invalidation (exec.h) ---- */
+
+static bool invalidate_page_locked(struct tb_page *p)
+{
+    bool had = p->hooked || p->first;
+    while (p->first)
+        tb_retire_locked(p->first);
+    p->hooked = false;
+    return had;
+}
+
+void exec_invalidate(uint64_t start, uint64_t len)
+{
+    if (!len || !exec_g.hash)
+        return;
+    uint64_t first = start >> EXEC_PAGE_BITS;
+    uint64_t last = (start + len - 1 < start ? UINT64_MAX : start + len - 1) >> EXEC_PAGE_BITS;
+    bool changed = false;
+    pthread_mutex_lock(&exec_g.lock);
+    if (last - first < (1u << PAGE_HASH_BITS)) {
+        for (uint64_t pg = first;; pg++) {
+            struct tb_page *p = page_get(pg, false);
+            if (p)
+                changed |= invalidate_page_locked(p);
+            if (pg == last)
+                break;
+        }
+    } else {
+        for (size_t h = 0; h < (1u << PAGE_HASH_BITS); h++)
+            for (struct tb_page *p = page_hash[h]; p; p = p->next)
+                if (p->page >= first && p->page <= last)
+                    changed |= invalidate_page_locked(p);
+    }
+    if (changed)
+        retire_commit_locked();
+    pthread_mutex_unlock(&exec_g.lock);
+}
+
+bool exec_code_written(uint64_t guest_page)
+{
+    if (!exec_g.hash)
+        return false;
+    pthread_mutex_lock(&exec_g.lock);
+    struct tb_page *p = page_get(guest_page >> EXEC_PAGE_BITS, false);
+    bool had = p && invalidate_page_locked(p);
+    if (had)
+        retire_commit_locked();
+    pthread_mutex_unlock(&exec_g.lock);
+    return had;
+}
+
+void exec_get_stats(struct exec_stats *s)
+{
+    s->blocks_translated = atomic_load(&exec_g.st_blocks);
+    s->insns_translated = atomic_load(&exec_g.st_insns);
+    s->blocks_invalidated = atomic_load(&exec_g.st_inval);
+    s->translate_ns = atomic_load(&exec_g.st_ns);
+}
