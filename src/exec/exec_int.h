@@ -39,6 +39,10 @@
 
 #define EXEC_EPOCH_IDLE UINT64_MAX
 
+/* Longest guest code of one block whose bytes are remembered (as a hash) for fence.i;
+ * a longer block is dropped by every fence.i. */
+#define EXEC_CAP_MAX 8192u
+
 /* One predecoded op: 24 bytes. h is the handler's label address; d/a/b/c are byte
  * offsets into the frame or the guest CPU struct (the handler variant says which), or
  * small fields; imm is a constant, a guest pc, or packed per-op data. */
@@ -72,6 +76,7 @@ struct tb {
     uint8_t n_pages;
     uint32_t n_exits, n_ops;
     size_t bytes;                 /* allocation size, for the cache budget */
+    uint64_t code_hash;           /* of the guest bytes the frontend read (fence.i check) */
     struct tb_exit *incoming;     /* exits of other blocks chained to this one */
     struct tb *retire_next;
     uint64_t retire_epoch;
@@ -86,11 +91,10 @@ struct exec_ctx {
     uint64_t *frame;              /* EXEC_FRAME_SLOTS slots */
     struct ir_block ir;           /* reused for every translation */
     struct exec_ctx *next;        /* all contexts, under exec_g.lock */
-    /* predecoder scratch, grown as needed */
-    void *pre_buf;
-    size_t pre_cap;
-    struct iop *ops_buf;
-    size_t ops_cap;
+    /* the guest bytes the frontend reads during a translation (see tb.c) */
+    int (*real_fetch)(struct cpu_common *c, uint64_t addr, void *buf, unsigned len);
+    uint64_t cap_pc;
+    uint8_t cap_buf[EXEC_CAP_MAX];
 };
 
 static inline unsigned exec_jc_index(uint64_t pc)
@@ -122,6 +126,9 @@ void tb_global_init(void);
 struct tb *tb_find(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, int *err);
 /* Record that `from` (an exit of a block) leads to `to`. */
 void tb_chain(struct tb_exit *from, struct tb *to);
+/* fence.i (IR_EXIT_FLUSH): drop every block whose guest bytes changed since it was
+ * translated, however they were written (another mapping of the same memory, DMA). */
+void tb_flush_changed(struct exec_ctx *ctx);
 /* The vCPU is at a safe point: it holds no tb pointer. Publish and maybe free. */
 void tb_quiescent(struct exec_ctx *ctx);
 void tb_enter(struct exec_ctx *ctx);   /* idle -> active (exec_run entry) */

@@ -9,6 +9,9 @@
  * - Before an op that may fault runs, cpu->pc holds the pc of its guest instruction (the
  *   memory handlers store it themselves; SETPC precedes faulting helpers and CMPXCHG).
  * - exit_request is read at every block entry, chained or not.
+ * - Chain slots and jump-cache entries only ever lead to blocks not yet retired (the
+ *   cache clears them before a block is retired), so following them needs no check
+ *   beyond the tb_flags key. When tracing (chain == false) the run loop sets no slots.
  * - Operands are byte offsets: F into the vCPU's frame, S into the guest CPU struct.
  *   The predecoder only uses S where reading or writing the guest field directly is
  *   equivalent to the IR's GET/PUT.
@@ -186,6 +189,7 @@ static uint64_t interp_cas(void *h, unsigned size, uint64_t expect, uint64_t nv)
 /* the per-family expansions over the op lists */
 #define DO_BIN(H, op)                                                                              \
     B_SHAPES(op##_32, EVAL32_##op) B_SHAPES(op##_64, EVAL64_##op)
+#define DO_WBIN(H, op) B_SHAPES(op##_W, EVALW_##op)
 #define DO_SET(H, c) B_SHAPES(SET##c##_32, SET32_##c) B_SHAPES(SET##c##_64, SET64_##c)
 #define DO_BR(H, c) BR_SHAPES(BR##c##_32, SET32_##c) BR_SHAPES(BR##c##_64, SET64_##c)
 #define DO_UN(H, op) U_SHAPES(op##_32, UN32_##op) U_SHAPES(op##_64, UN64_##op)
@@ -202,6 +206,11 @@ static uint64_t interp_cas(void *h, unsigned size, uint64_t expect, uint64_t nv)
     static inline __attribute__((always_inline)) uint64_t EVAL64_##op(uint64_t a, uint64_t b)     \
     {                                                                                              \
         return ir_eval_binop(IR_##op, IR_I64, a, b);                                               \
+    }
+#define DEF_EVAL_W(H, op)                                                                          \
+    static inline __attribute__((always_inline)) uint64_t EVALW_##op(uint64_t a, uint64_t b)      \
+    {                                                                                              \
+        return ir_eval_unop(IR_SEXT, IR_I64, 32, ir_eval_binop(IR_##op, IR_I32, a, b));            \
     }
 #define DEF_EVAL_SET(H, c)                                                                         \
     static inline __attribute__((always_inline)) uint64_t SET32_##c(uint64_t a, uint64_t b)       \
@@ -231,6 +240,7 @@ static uint64_t interp_cas(void *h, unsigned size, uint64_t expect, uint64_t nv)
         return ir_eval_unop(IR_##op, IR_I64, bits, a);                                             \
     }
 INTERP_BINOPS(DEF_EVAL_BIN, _)
+INTERP_WOPS(DEF_EVAL_W, _)
 INTERP_CONDS(DEF_EVAL_SET, _)
 INTERP_UNOPS(DEF_EVAL_UN, _)
 INTERP_EXTS(DEF_EVAL_EXT, _)
@@ -264,16 +274,16 @@ enter:
     goto *ip->h;
 
 take_exit: {
-    /* EXIT_IF taken or GOTO: d = exit index, c = guest insns done */
+    /* EXIT_IF taken or GOTO: d = exit index, c = guest insns done. A chained target needs
+     * no validity check: retiring a block clears every slot leading to it first. */
     struct tb_exit *e = &tb->exits[ip->d];
-    cpu->icount += ip->c;
-    cpu->pc = e->pc;
     struct tb *n = atomic_load_explicit(&e->next, memory_order_acquire);
-    if (n && chain && n->tb_flags == cpu->tb_flags &&
-        !atomic_load_explicit(&n->invalid, memory_order_relaxed)) {
+    cpu->icount += ip->c;
+    if (__builtin_expect(n != NULL, 1) && n->tb_flags == cpu->tb_flags) {
         tb = n;
         goto enter;
     }
+    cpu->pc = e->pc;
     *exit_out = e;
     return INTERP_LOOKUP;
 }
@@ -281,6 +291,7 @@ take_exit: {
     /* ---- shaped families ---- */
     U_SHAPES(MOV64, MOV)
     INTERP_BINOPS(DO_BIN, _)
+    INTERP_WOPS(DO_WBIN, _)
     INTERP_CONDS(DO_SET, _)
     INTERP_CONDS(DO_BR, _)
     INTERP_UNOPS(DO_UN, _)
@@ -425,8 +436,7 @@ L_GOTO_IND: { /* c = guest insns done */
     cpu->icount += ip->c;
     if (chain) {
         struct tb *n = atomic_load_explicit(&ctx->jc[exec_jc_index(pc)], memory_order_acquire);
-        if (n && n->pc == pc && n->tb_flags == cpu->tb_flags &&
-            !atomic_load_explicit(&n->invalid, memory_order_relaxed)) {
+        if (n && n->pc == pc && n->tb_flags == cpu->tb_flags) {
             tb = n;
             goto enter;
         }

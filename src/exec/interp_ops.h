@@ -2,7 +2,8 @@
  * The interpreter's handler list: one X-macro table the predecoder (handler ids) and the
  * interpreter (labels) both expand, so they cannot disagree on numbering.
  *
- * Handler names are OP_WIDTH_SHAPE. A shape letter per operand says where it lives:
+ * Handler names are OP_WIDTH_SHAPE (width 32, 64, or W: a 32-bit op whose result is
+ * sign-extended to 64 bits). A shape letter per operand says where it lives:
  * F = frame slot, S = guest-state field (cpu + offset), I = the op's immediate. Within a
  * family the shapes are consecutive in a fixed order, so the predecoder computes
  * base + shape index:
@@ -20,6 +21,10 @@
     X(H, ADD) X(H, SUB) X(H, MUL) X(H, MULHS) X(H, MULHU) X(H, MULHSU) X(H, DIV) X(H, DIVU)        \
     X(H, REM) X(H, REMU) X(H, AND) X(H, OR) X(H, XOR) X(H, SHL) X(H, SHR) X(H, SAR) X(H, ROTL)     \
     X(H, ROTR) X(H, MIN) X(H, MAX) X(H, MINU) X(H, MAXU)
+/* 32-bit ops whose result is sign-extended to 64 bits in the same step (RV64 *W) */
+#define INTERP_WOPS(X, H)                                                                          \
+    X(H, ADD) X(H, SUB) X(H, MUL) X(H, DIV) X(H, DIVU) X(H, REM) X(H, REMU) X(H, SHL) X(H, SHR)    \
+    X(H, SAR)
 #define INTERP_UNOPS(X, H) X(H, NOT) X(H, NEG) X(H, CLZ) X(H, CTZ) X(H, POPCNT) X(H, BSWAP)
 #define INTERP_CONDS(X, H)                                                                         \
     X(H, EQ) X(H, NE) X(H, LT) X(H, GE) X(H, LE) X(H, GT) X(H, LTU) X(H, GEU) X(H, LEU) X(H, GTU)
@@ -47,6 +52,7 @@
     H(BRNZ_F) H(BRNZ_S) H(GOTO) H(GOTO_IND) H(EXIT)
 
 #define INTERP_H_BIN(H, op) INTERP_SHAPES3(H, op##_32) INTERP_SHAPES3(H, op##_64)
+#define INTERP_H_WBIN(H, op) INTERP_SHAPES3(H, op##_W)
 #define INTERP_H_SET(H, c) INTERP_SHAPES3(H, SET##c##_32) INTERP_SHAPES3(H, SET##c##_64)
 #define INTERP_H_BR(H, c) INTERP_SHAPES_BR(H, BR##c##_32) INTERP_SHAPES_BR(H, BR##c##_64)
 #define INTERP_H_UN(H, op) INTERP_SHAPES2(H, op##_32) INTERP_SHAPES2(H, op##_64)
@@ -57,6 +63,7 @@
 /* Every handler name, each passed to H exactly once. */
 #define INTERP_ALL(H)                                                                              \
     INTERP_SIMPLE(H) INTERP_SHAPES2(H, MOV64) INTERP_BINOPS(INTERP_H_BIN, H)                       \
+    INTERP_WOPS(INTERP_H_WBIN, H)                                                                  \
     INTERP_CONDS(INTERP_H_SET, H) INTERP_CONDS(INTERP_H_BR, H) INTERP_UNOPS(INTERP_H_UN, H)        \
     INTERP_EXTS(INTERP_H_EXT, H) INTERP_LOADS(INTERP_H_LD, H) INTERP_STORES(INTERP_H_ST, H)
 

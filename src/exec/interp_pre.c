@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "exec/exec_int.h"
 #include "exec/interp_ops.h"
 
@@ -31,6 +32,9 @@ struct pre_insn {
     uint8_t n;         /* how many */
     uint8_t imm_b;     /* v[1] is a constant taken as the immediate */
     uint8_t cond;      /* SETCC / fused exit condition after swapping */
+    uint8_t w64;       /* SETCC / fused exit: the operands are 64-bit */
+    uint8_t ws;        /* a 32-bit binop that also does the SEXT.32 of its only user */
+    ir_val dst;        /* the value defined (the SEXT's for ws) */
     uint8_t skip;      /* emits nothing */
     uint8_t fused;     /* EXIT_IF with a fused SETCC (index in setcc) */
     uint32_t setcc;
@@ -87,6 +91,33 @@ static enum ir_cond cond_swap(enum ir_cond c)
 static unsigned eff_op(const struct pre *p, uint32_t j)
 {
     return p->in[j].fused ? IR_SETCC : insn(p, j)->op;
+}
+
+static bool has_wop(unsigned op)
+{
+    switch (op) {
+#define W_CASE(H, op) case IR_##op:
+        INTERP_WOPS(W_CASE, _)
+#undef W_CASE
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Does operand `arg` of insn j depend only on the low 32 bits of its value? */
+static bool low32_consumer(const struct pre *p, uint32_t j, unsigned arg)
+{
+    const struct ir_insn *i = insn(p, j);
+    if (is_binop(i->op) || is_unop(i->op))
+        return i->type == IR_I32;
+    switch (i->op) {
+    case IR_SETCC: return !p->in[j].w64;
+    case IR_SEXT: case IR_ZEXT: return i->aux <= 32;
+    case IR_PUT: return i->type == IR_I32 || i->type == IR_F32;
+    case IR_STORE: return arg == 1 && i->mem.size <= 2;
+    default: return false;
+    }
 }
 
 /* May operand `arg` of insn j read a guest-state field in place? */
@@ -238,24 +269,61 @@ static int pre_analyse(struct pre *p)
         p->def[v] = -1;
     for (uint32_t j = 0; j < n; j++) {
         const struct ir_insn *i = insn(p, j);
+        struct pre_insn *pi = &p->in[j];
         if (i->op >= IR_NUM_OPS)
             return -EINVAL;
+        pi->s_write = -1;
+        pi->n = ir_opinfo[i->op].nargs;
+        for (unsigned a = 0; a < pi->n; a++) {
+            ir_val v = i->arg[a];
+            if (v >= nv || (v && (p->def[v] < 0 || (uint32_t)p->def[v] >= j)))
+                return -EINVAL;
+            pi->v[a] = v;
+        }
         if (ir_opinfo[i->op].has_dst && i->dst) {
             if (i->dst >= nv || p->def[i->dst] >= 0)
                 return -EINVAL;
             p->def[i->dst] = (int32_t)j;
+            pi->dst = i->dst;
         }
-        p->in[j].s_write = -1;
-        p->in[j].n = ir_opinfo[i->op].nargs;
-        for (unsigned a = 0; a < p->in[j].n; a++) {
-            ir_val v = i->arg[a];
-            if (v >= nv || (v && (p->def[v] < 0 || (uint32_t)p->def[v] >= j)))
-                return -EINVAL;
-            p->in[j].v[a] = v;
-            if (v)
-                p->nuse[v]++;
+        pi->cond = i->aux;
+        if (i->op == IR_SETCC)
+            pi->w64 = i->arg[0] && b->vtype[i->arg[0]] == IR_I64;
+    }
+
+    /* ZEXT.32 to I32 is invisible to consumers that only look at the low 32 bits of
+     * their operand: they read the wider value itself (which may then live in state) */
+    for (uint32_t j = 0; j < n; j++) {
+        struct pre_insn *pi = &p->in[j];
+        for (unsigned a = 0; a < pi->n; a++) {
+            ir_val v = pi->v[a];
+            if (!v || !low32_consumer(p, j, a))
+                continue;
+            const struct ir_insn *d = insn(p, (uint32_t)p->def[v]);
+            if (d->op == IR_ZEXT && d->type == IR_I32 && d->aux == 32 && d->arg[0])
+                pi->v[a] = d->arg[0];
         }
-        p->in[j].cond = i->aux;
+    }
+    for (uint32_t j = 0; j < n; j++)
+        for (unsigned a = 0; a < p->in[j].n; a++)
+            if (p->in[j].v[a])
+                p->nuse[p->in[j].v[a]]++;
+
+    /* a 32-bit op whose only user is SEXT.32 to I64 does both (RV64 *W instructions) */
+    for (uint32_t j = 0; j < n; j++) {
+        const struct ir_insn *i = insn(p, j);
+        ir_val v = p->in[j].v[0];
+        if (i->op != IR_SEXT || i->type != IR_I64 || i->aux != 32 || !v || p->nuse[v] != 1)
+            continue;
+        uint32_t k = (uint32_t)p->def[v];
+        const struct ir_insn *o = insn(p, k);
+        if (o->type != IR_I32 || !has_wop(o->op))
+            continue;
+        p->in[k].ws = 1;
+        p->in[k].dst = i->dst;
+        p->def[i->dst] = (int32_t)k;
+        p->in[j].skip = 1;
+        p->nuse[v] = 0;
     }
 
     /* fused compare-and-exit: a SETCC whose only use is an EXIT_IF */
@@ -272,9 +340,10 @@ static int pre_analyse(struct pre *p)
         p->in[j].fused = 1;
         p->in[j].setcc = s;
         p->in[j].n = 2;
-        p->in[j].v[0] = sc->arg[0];
-        p->in[j].v[1] = sc->arg[1];
+        p->in[j].v[1] = p->in[s].v[1];
+        p->in[j].v[0] = p->in[s].v[0];
         p->in[j].cond = sc->aux;
+        p->in[j].w64 = p->in[s].w64;
         p->nuse[c] = 0;
     }
 
@@ -336,10 +405,10 @@ static int pre_analyse(struct pre *p)
     /* a pure result nobody reads (or a constant folded everywhere) emits nothing */
     for (uint32_t j = 0; j < n; j++) {
         const struct ir_insn *i = insn(p, j);
-        if (ir_opinfo[i->op].has_dst && i->dst && !p->nuse[i->dst] &&
-            !(ir_opinfo[i->op].flags & (IRF_SIDE | IRF_FP)))
+        ir_val d = p->in[j].dst;
+        if (d && !p->nuse[d] && !(ir_opinfo[i->op].flags & (IRF_SIDE | IRF_FP)))
             p->in[j].skip = 1;
-        if (i->op == IR_CONST && p->loc[i->dst] == LOC_ZERO)
+        if (i->op == IR_CONST && p->loc[d] == LOC_ZERO)
             p->in[j].skip = 1;
     }
 
@@ -386,6 +455,11 @@ static const uint16_t bin_base[IR_NUM_OPS][2] = {
 #define BIN_BASE(H, op) [IR_##op] = {IH_##op##_32_FFF, IH_##op##_64_FFF},
     INTERP_BINOPS(BIN_BASE, _)
 #undef BIN_BASE
+};
+static const uint16_t ws_base[IR_NUM_OPS] = {
+#define WS_BASE(H, op) [IR_##op] = IH_##op##_W_FFF,
+    INTERP_WOPS(WS_BASE, _)
+#undef WS_BASE
 };
 static const uint16_t set_base[IR_NUM_CONDS][2] = {
 #define SET_BASE(H, c) [IR_##c] = {IH_SET##c##_32_FFF, IH_SET##c##_64_FFF},
@@ -470,7 +544,7 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
         if (!pi->skip) {
             /* the result's place */
             uint16_t d = EXEC_SLOT_TRASH;
-            ir_val dv = ir_opinfo[i->op].has_dst ? i->dst : 0;
+            ir_val dv = pi->dst;
             if (dv && p->loc[dv] == LOC_S) {
                 d = p->off[dv];
             } else if (dv && p->loc[dv] == LOC_F && p->last[dv] >= 0) {
@@ -513,7 +587,7 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
                 put_op(e, IH_MOV64_FF + ds * 2 + sa, d, oa, 0, 0, 0);
                 break;
             case IR_SETCC: {
-                bool sw64 = b->vtype[a0] == IR_I64;
+                bool sw64 = pi->w64;
                 if (pi->cond >= IR_NUM_CONDS) {
                     err = -EINVAL;
                     break;
@@ -626,7 +700,7 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
             case IR_EXIT_IF:
                 e->exits[e->n_exits].pc = i->imm;
                 if (pi->fused) {
-                    bool sw64 = b->vtype[a0] == IR_I64;
+                    bool sw64 = pi->w64;
                     if (pi->cond >= IR_NUM_CONDS) {
                         err = -EINVAL;
                         break;
@@ -655,7 +729,10 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
                     put_op(e, IH_EXIT, 0, 0, i->aux, (uint16_t)count, i->imm);
                 break;
             default:
-                if (is_binop(i->op) && (i->type == IR_I32 || i->type == IR_I64)) {
+                if (pi->ws) {
+                    h = ws_base[i->op] + ds * 6 + sa * 3 + sb;
+                    put_op(e, h, d, oa, ob, 0, immb);
+                } else if (is_binop(i->op) && (i->type == IR_I32 || i->type == IR_I64)) {
                     h = bin_base[i->op][w64] + ds * 6 + sa * 3 + sb;
                     put_op(e, h, d, oa, ob, 0, immb);
                 } else if (is_unop(i->op) && (i->type == IR_I32 || i->type == IR_I64)) {
@@ -676,6 +753,22 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
     free(dying_at);
     free(dying);
     return err;
+}
+
+#define INTERP_NAME(n) #n,
+static const char *const handler_name[IH_COUNT] = {INTERP_ALL(INTERP_NAME)};
+
+/* -d ir: the predecoded form, one op per line (operand fields raw). */
+static void log_ops(const struct ir_block *b, const struct emit *e)
+{
+    log_printf("predecoded 0x%llx: %u ops, %u exits\n", (unsigned long long)b->pc, e->n_ops,
+               e->n_exits);
+    for (uint32_t k = 0; k < e->n_ops; k++) {
+        const struct iop *o = &e->ops[k];
+        log_printf("  %-14s d=%u a=%u b=%u c=%u imm=0x%llx\n", handler_name[(uintptr_t)o->h], o->d,
+                   o->a, o->b, o->c, (unsigned long long)o->imm);
+    }
+    log_printf("\n");
 }
 
 struct tb *interp_predecode(struct exec_ctx *ctx, const struct ir_block *b, int *err)
@@ -706,6 +799,8 @@ struct tb *interp_predecode(struct exec_ctx *ctx, const struct ir_block *b, int 
     }
     if ((*err = pre_analyse(&p)) || (*err = emit_block(&p, &e, &max_off)))
         goto out;
+    if (log_enabled(LOG_IR))
+        log_ops(b, &e);
 
     size_t bytes = sizeof(struct tb) + e.n_ops * sizeof(struct iop) +
                    e.n_exits * sizeof(struct tb_exit);

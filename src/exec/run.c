@@ -111,16 +111,19 @@ static enum exec_result run_loop(struct cpu_common *cpu, struct exec_ctx *ctx)
              * instruction as illegal so the guest gets SIGILL rather than the host dying */
             return EXEC_ILLEGAL;
         }
-        if (from)
+        /* when tracing, blocks are not chained: every entry passes here and is logged */
+        bool trace = log_enabled(LOG_EXEC | LOG_CPU);
+        if (from && !trace)
             tb_chain(from, tb);
         from = NULL;
-        bool trace = log_enabled(LOG_EXEC | LOG_CPU);
         if (trace)
             log_block_entry(cpu, tb);
         int r = interp_exec(cpu, ctx, tb, !trace, &from);
         if (r == INTERP_LOOKUP)
             continue;
         from = NULL;
+        if (r == IR_EXIT_FLUSH)
+            tb_flush_changed(ctx); /* fence.i: code may have changed behind our back */
         if (r == INTERP_REQUEST || r == IR_EXIT_FLUSH)
             continue;
         return (enum exec_result)r;

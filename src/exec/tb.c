@@ -18,6 +18,9 @@
  *   it) before any block is translated from it; invalidating the page un-hooks it. Every
  *   invalidation bumps inval_gen, and a translation that raced with one is redone, so no
  *   block translated from old bytes is inserted after the invalidation returns.
+ * - fence.i (IR_EXIT_FLUSH) re-reads the guest bytes of every block and drops those that
+ *   changed (a hash of what the frontend read is kept per block): stores through another
+ *   mapping of the same memory do not fault, so page protection alone cannot see them.
  * - The cache holds at most `budget` bytes of live blocks; past it everything is retired
  *   at once (the JIT's code cache will use the same generation flush).
  */
@@ -170,7 +173,10 @@ static void tb_retire_locked(struct tb *tb)
 {
     if (atomic_load_explicit(&tb->invalid, memory_order_relaxed))
         return;
-    atomic_store_explicit(&tb->invalid, 1, memory_order_release);
+    atomic_store_explicit(&tb->invalid, 1, memory_order_seq_cst);
+    /* pairs with tb_find: either it sees `invalid` after filling its jump cache, or
+     * jc_forget below sees the entry */
+    atomic_thread_fence(memory_order_seq_cst);
     hash_unlink(tb);
     page_unlink(tb);
     jc_forget(tb);
@@ -309,6 +315,62 @@ static struct tb *hash_find(uint64_t pc, uint32_t flags)
     return NULL;
 }
 
+/* ---- the guest bytes behind each block (for fence.i) ---- */
+
+static uint64_t code_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Installed as cpu->fetch while the frontend translates: keeps a copy of exactly the
+ * bytes it read, so the block's hash describes what was translated, not what memory
+ * holds a moment later. */
+static int capture_fetch(struct cpu_common *c, uint64_t addr, void *buf, unsigned len)
+{
+    struct exec_ctx *ctx = c->exec;
+    int r = ctx->real_fetch(c, addr, buf, len);
+    if (r == 0 && addr - ctx->cap_pc < EXEC_CAP_MAX) {
+        uint64_t o = addr - ctx->cap_pc;
+        unsigned n = len < EXEC_CAP_MAX - o ? len : (unsigned)(EXEC_CAP_MAX - o);
+        memcpy(ctx->cap_buf + o, buf, n);
+    }
+    return r;
+}
+
+void tb_flush_changed(struct exec_ctx *ctx)
+{
+    struct cpu_common *cpu = ctx->cpu;
+    bool any = false;
+    pthread_mutex_lock(&exec_g.lock);
+    for (size_t h = 0; h <= exec_g.hash_mask; h++) {
+        struct tb *t = atomic_load_explicit(&exec_g.hash[h], memory_order_relaxed);
+        while (t) {
+            struct tb *next = atomic_load_explicit(&t->hash_next, memory_order_relaxed);
+            bool same = t->guest_size <= EXEC_CAP_MAX && cpu->fetch &&
+                        cpu->fetch(cpu, t->pc, ctx->cap_buf, t->guest_size) == 0 &&
+                        code_hash(ctx->cap_buf, t->guest_size) == t->code_hash;
+            if (!same) {
+                tb_retire_locked(t);
+                any = true;
+            }
+            t = next;
+        }
+    }
+    if (any)
+        retire_commit_locked();
+    pthread_mutex_unlock(&exec_g.lock);
+}
+
 /* -d in_asm: the guest instructions of the block, read again through fetch. */
 static void log_in_asm(struct cpu_common *cpu, const struct ir_block *b)
 {
@@ -357,7 +419,12 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
             goto oom;
         uint64_t t0 = now_ns();
         ir_block_reset(b, pc, flags);
+        ctx->real_fetch = cpu->fetch;
+        ctx->cap_pc = pc;
+        if (cpu->fetch)
+            cpu->fetch = capture_fetch;
         int r = cpu->arch->translate(cpu, b, max);
+        cpu->fetch = ctx->real_fetch;
         if (r == -EFAULT) {
             *err = -EFAULT;
             return NULL;
@@ -403,6 +470,7 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
             *err = -EINVAL;
             return NULL;
         }
+        tb->code_hash = b->guest_size <= EXEC_CAP_MAX ? code_hash(ctx->cap_buf, b->guest_size) : 0;
         uint64_t last = b->guest_size ? (pc + b->guest_size - 1) >> EXEC_PAGE_BITS : page0;
         tb->page[0] = page0;
         tb->n_pages = 1;
@@ -476,7 +544,13 @@ struct tb *tb_find(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, int *err)
         if (!t)
             return NULL;
     }
-    atomic_store_explicit(&ctx->jc[j], t, memory_order_release);
+    atomic_store_explicit(&ctx->jc[j], t, memory_order_seq_cst);
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&t->invalid, memory_order_seq_cst)) {
+        /* retired while we looked it up: never leave it in the jump cache */
+        struct tb *cur = t;
+        atomic_compare_exchange_strong(&ctx->jc[j], &cur, NULL);
+    }
     return t;
 }
 

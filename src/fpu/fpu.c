@@ -2,18 +2,26 @@
  * The FPU entry points (fpu.h): guest-exact IEEE 754 arithmetic, called for every guest FP
  * op by the interpreter, so the common case is a few host instructions.
  *
- * Fast path (x86-64 hosts): the SSE scalar instruction itself, run inside one asm block
- * that saves the host MXCSR, loads one with the guest's rounding mode, all exceptions
- * masked and flags clear, executes the op, reads the flags and restores the host MXCSR.
- * The host FP environment is therefore unchanged after every call, and the compiler can
- * neither constant-fold nor move the op out of the window. SSE is exact for RNE, RTZ,
- * RDN and RUP, detects tininess after rounding and sets UE only for tiny inexact results
- * (masked response), which is the RISC-V rule. A NaN result is then rewritten to the
- * guest's NaN policy (x86 guests keep the host's own NaN).
+ * Three tiers, for RNE, RTZ, RDN and RUP (the modes x86 has):
  *
- * Slow path (fpu_soft.c): RMM (no SSE equivalent), FMA on hosts without FMA3, float->int
- * conversions of NaN or magnitudes >= 2^63, FMA with NaN operands (where the guests'
- * rules differ from x86), and every op on non-x86 hosts.
+ * 1. EVEX (AVX-512 hosts; fpu_use_evex): normal operands only. The op runs three times
+ *    with embedded rounding {rn,rd,ru}-sae, which neither reads MXCSR.RC nor sets MXCSR
+ *    flags, so the host FP environment is never touched. rd and ru bracket the exact
+ *    result: when both are normal and finite no mode can overflow or underflow, and
+ *    NV/DZ are impossible for normal operands, so the only flag is NX (rd != ru). Other
+ *    results fall through to tier 2. Cost: a few ns, against ~25 ns for an MXCSR window
+ *    (STMXCSR/LDMXCSR are slow microcoded instructions on current x86 cores).
+ * 2. MXCSR (any x86-64 host, any operands): the SSE scalar instruction inside one asm
+ *    block that saves the host MXCSR, loads one with the guest's rounding mode, all
+ *    exceptions masked and flags clear, executes the op, reads the flags and restores the
+ *    host MXCSR. The host FP environment is unchanged after every call, and the compiler
+ *    can neither constant-fold nor move the op out of the window. SSE is exact in these
+ *    modes, detects tininess after rounding and sets UE only for tiny inexact results
+ *    (masked response), which is the RISC-V rule. A NaN result is then rewritten to the
+ *    guest's NaN policy (x86 guests keep the host's own NaN).
+ * 3. Software (fpu_soft.c): RMM (no x86 equivalent), FMA on hosts without FMA3,
+ *    float->int conversions of NaN or magnitudes >= 2^63, FMA with NaN operands (where
+ *    the guests' rules differ from x86), and every op on non-x86 hosts.
  *
  * min, max and compare are integer logic on bit patterns: no host FP at all.
  */
@@ -24,7 +32,7 @@
 #include "fpu/fpu.h"
 #include "fpu/fpu_internal.h"
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(FPU_NO_HOST) /* FPU_NO_HOST: software only, for testing */
 #define FPU_HOST_SSE 1
 #else
 #define FPU_HOST_SSE 0
@@ -51,11 +59,14 @@ static const uint8_t fpu_mx_flags[64] = {FPU_MXF16(0), FPU_MXF16(16), FPU_MXF16(
                                          FPU_MXF16(48)};
 
 static bool fpu_have_fma;
+bool fpu_use_evex;
 
 __attribute__((constructor)) static void fpu_host_init(void)
 {
     __builtin_cpu_init();
     fpu_have_fma = __builtin_cpu_supports("fma");
+    /* libgcc only reports AVX-512 when the OS saves its register state */
+    fpu_use_evex = __builtin_cpu_supports("avx512f");
 }
 
 static inline uint32_t fpu_hw_mx(unsigned rm, uint64_t fpx)
@@ -183,6 +194,119 @@ FPU_HW_F2I(fpu_hw_cvtss2si, "cvtss2si", float, fpu_f)
 FPU_HW_I2F(fpu_hw_cvtsi2sd, "cvtsi2sdq", double, fpu_dbits)
 FPU_HW_I2F(fpu_hw_cvtsi2ss, "cvtsi2ssq", float, fpu_fbits)
 
+/* ---- tier 1: EVEX embedded rounding; results in r[0..2] = rn, rd, ru ---- */
+
+/* Normal: not zero, subnormal, inf or NaN (ignores the bits above an F32). */
+static inline bool fpu_normal(bool dbl, uint64_t x)
+{
+    const int mb = fpu_mbits(dbl);
+    const uint64_t emaxf = fpu_expmask(dbl) >> mb;
+    return ((x & fpu_expmask(dbl)) >> mb) - 1 < emaxf - 1;
+}
+
+/* rd <= exact <= ru: both normal means no mode overflows or is tiny, so the result of
+ * the guest's mode is final and NX is the only flag. Zero results also land outside
+ * (their sign depends on the mode, so rd and ru differ without being inexact). */
+static inline bool fpu_er_ok(bool dbl, const uint64_t r[3])
+{
+    return fpu_normal(dbl, r[1]) && fpu_normal(dbl, r[2]);
+}
+
+static inline uint64_t fpu_er_pick(bool dbl, unsigned rm, const uint64_t r[3], uint32_t *flags)
+{
+    if (r[1] != r[2])
+        *flags |= IR_FPF_NX;
+    switch (rm) {
+    case IR_RM_RDN: return r[1];
+    case IR_RM_RUP: return r[2];
+    case IR_RM_RTZ: return fpu_sign(dbl, r[1]) ? r[2] : r[1];
+    default: return r[0];
+    }
+}
+
+#define FPU_ER_BIN(name, insn, T, conv, bits)                                                      \
+    static inline void name(uint64_t a, uint64_t b, uint64_t r[3])                                 \
+    {                                                                                              \
+        T x = conv(a), y = conv(b), n, d, u;                                                       \
+        __asm__(insn " %{rn-sae%}, %[y], %[x], %[n]\n\t" insn " %{rd-sae%}, %[y], %[x], %[d]\n\t"      \
+                insn " %{ru-sae%}, %[y], %[x], %[u]"                                                 \
+                : [n] "=&v"(n), [d] "=&v"(d), [u] "=&v"(u)                                         \
+                : [x] "v"(x), [y] "v"(y));                                                         \
+        r[0] = bits(n);                                                                            \
+        r[1] = bits(d);                                                                            \
+        r[2] = bits(u);                                                                            \
+    }
+FPU_ER_BIN(fpu_er_addsd, "vaddsd", double, fpu_d, fpu_dbits)
+FPU_ER_BIN(fpu_er_subsd, "vsubsd", double, fpu_d, fpu_dbits)
+FPU_ER_BIN(fpu_er_mulsd, "vmulsd", double, fpu_d, fpu_dbits)
+FPU_ER_BIN(fpu_er_divsd, "vdivsd", double, fpu_d, fpu_dbits)
+FPU_ER_BIN(fpu_er_addss, "vaddss", float, fpu_f, fpu_fbits)
+FPU_ER_BIN(fpu_er_subss, "vsubss", float, fpu_f, fpu_fbits)
+FPU_ER_BIN(fpu_er_mulss, "vmulss", float, fpu_f, fpu_fbits)
+FPU_ER_BIN(fpu_er_divss, "vdivss", float, fpu_f, fpu_fbits)
+
+/* sqrt and f64->f32: one source (also used as the pass-through upper lanes) */
+#define FPU_ER_UN(name, insn, TI, conv, TO, bits)                                                  \
+    static inline void name(uint64_t a, uint64_t r[3])                                             \
+    {                                                                                              \
+        TI x = conv(a);                                                                            \
+        TO n, d, u;                                                                                \
+        __asm__(insn " %{rn-sae%}, %[x], %[x], %[n]\n\t" insn " %{rd-sae%}, %[x], %[x], %[d]\n\t"      \
+                insn " %{ru-sae%}, %[x], %[x], %[u]"                                                 \
+                : [n] "=&v"(n), [d] "=&v"(d), [u] "=&v"(u)                                         \
+                : [x] "v"(x));                                                                     \
+        r[0] = bits(n);                                                                            \
+        r[1] = bits(d);                                                                            \
+        r[2] = bits(u);                                                                            \
+    }
+FPU_ER_UN(fpu_er_sqrtsd, "vsqrtsd", double, fpu_d, double, fpu_dbits)
+FPU_ER_UN(fpu_er_sqrtss, "vsqrtss", float, fpu_f, float, fpu_fbits)
+FPU_ER_UN(fpu_er_cvtsd2ss, "vcvtsd2ss", double, fpu_d, float, fpu_fbits)
+
+/* z = x*y + z in each mode (231 form, as in tier 2) */
+#define FPU_ER_FMA(name, insn, T, conv, bits)                                                      \
+    static inline void name(uint64_t a, uint64_t b, uint64_t c, uint64_t r[3])                     \
+    {                                                                                              \
+        T x = conv(a), y = conv(b), n = conv(c), d = n, u = n;                                     \
+        __asm__(insn " %{rn-sae%}, %[y], %[x], %[n]\n\t" insn " %{rd-sae%}, %[y], %[x], %[d]\n\t"      \
+                insn " %{ru-sae%}, %[y], %[x], %[u]"                                                 \
+                : [n] "+&v"(n), [d] "+&v"(d), [u] "+&v"(u)                                         \
+                : [x] "v"(x), [y] "v"(y));                                                         \
+        r[0] = bits(n);                                                                            \
+        r[1] = bits(d);                                                                            \
+        r[2] = bits(u);                                                                            \
+    }
+FPU_ER_FMA(fpu_er_fmasd, "vfmadd231sd", double, fpu_d, fpu_dbits)
+FPU_ER_FMA(fpu_er_fmass, "vfmadd231ss", float, fpu_f, fpu_fbits)
+
+#define FPU_ER_F2I(name, insn, T, conv)                                                            \
+    static inline void name(uint64_t a, int64_t r[3])                                              \
+    {                                                                                              \
+        T x = conv(a);                                                                             \
+        __asm__(insn " %{rn-sae%}, %[x], %[n]\n\t" insn " %{rd-sae%}, %[x], %[d]\n\t"                  \
+                insn " %{ru-sae%}, %[x], %[u]"                                                       \
+                : [n] "=&r"(r[0]), [d] "=&r"(r[1]), [u] "=&r"(r[2])                                \
+                : [x] "v"(x));                                                                     \
+    }
+FPU_ER_F2I(fpu_er_cvtsd2si, "vcvtsd2si", double, fpu_d)
+FPU_ER_F2I(fpu_er_cvtss2si, "vcvtss2si", float, fpu_f)
+
+/* the destination doubles as the pass-through source: its upper lanes are don't-care */
+#define FPU_ER_I2F(name, insn, T, bits)                                                            \
+    static inline void name(int64_t v, uint64_t r[3])                                              \
+    {                                                                                              \
+        T n, d, u;                                                                                 \
+        __asm__(insn " %[v], %{rn-sae%}, %[n], %[n]\n\t" insn " %[v], %{rd-sae%}, %[d], %[d]\n\t"  \
+                insn " %[v], %{ru-sae%}, %[u], %[u]"                                               \
+                : [n] "=&v"(n), [d] "=&v"(d), [u] "=&v"(u)                                         \
+                : [v] "r"(v));                                                                     \
+        r[0] = bits(n);                                                                            \
+        r[1] = bits(d);                                                                            \
+        r[2] = bits(u);                                                                            \
+    }
+FPU_ER_I2F(fpu_er_cvtsi2sd, "vcvtsi2sdq", double, fpu_dbits)
+FPU_ER_I2F(fpu_er_cvtsi2ss, "vcvtsi2ssq", float, fpu_fbits)
+
 /* Rewrites a host NaN result to the guest policy; x86 guests keep the host's NaN. */
 static inline uint64_t fpu_hw_nan(bool dbl, uint64_t fpx, uint64_t r, int n, uint64_t a,
                                   uint64_t b)
@@ -198,6 +322,15 @@ static inline uint64_t fpu_hw_nan(bool dbl, uint64_t fpx, uint64_t r, int n, uin
     {                                                                                              \
         if (FPU_UNLIKELY(rm >= IR_RM_RMM))                                                         \
             return fpu_soft_##op(dbl, rm, fpx, a, b, flags);                                       \
+        if (FPU_LIKELY(fpu_use_evex) && fpu_normal(dbl, a) && fpu_normal(dbl, b)) {                \
+            uint64_t r3[3];                                                                        \
+            if (dbl)                                                                               \
+                fpu_er_##op##sd(a, b, r3);                                                         \
+            else                                                                                   \
+                fpu_er_##op##ss(a, b, r3);                                                         \
+            if (FPU_LIKELY(fpu_er_ok(dbl, r3)))                                                    \
+                return fpu_er_pick(dbl, rm, r3, flags);                                            \
+        }                                                                                          \
         uint32_t st;                                                                               \
         uint64_t r = dbl ? fpu_hw_##op##sd(a, b, fpu_hw_mx(rm, fpx), &st)                          \
                          : fpu_hw_##op##ss(a, b, fpu_hw_mx(rm, fpx), &st);                         \
@@ -213,6 +346,14 @@ uint64_t fpu_sqrt(bool dbl, unsigned rm, uint64_t fpx, uint64_t a, uint32_t *fla
 {
     if (FPU_UNLIKELY(rm >= IR_RM_RMM))
         return fpu_soft_sqrt(dbl, rm, fpx, a, flags);
+    if (FPU_LIKELY(fpu_use_evex) && fpu_normal(dbl, a) && !fpu_sign(dbl, fpu_trim(dbl, a))) {
+        uint64_t r3[3];
+        if (dbl)
+            fpu_er_sqrtsd(a, r3);
+        else
+            fpu_er_sqrtss(a, r3);
+        return fpu_er_pick(dbl, rm, r3, flags); /* the root of a normal is normal */
+    }
     uint32_t st;
     uint64_t r = dbl ? fpu_hw_sqrtsd(a, fpu_hw_mx(rm, fpx), &st)
                      : fpu_hw_sqrtss(a, fpu_hw_mx(rm, fpx), &st);
@@ -232,6 +373,16 @@ uint64_t fpu_fma(bool dbl, unsigned rm, uint64_t fpx, uint64_t a, uint64_t b, ui
     if (FPU_UNLIKELY(rm >= IR_RM_RMM || !fpu_have_fma) ||
         (FPU_UNLIKELY(nan_in) && (fpx & IR_FPX_NAN_MASK) != IR_FPX_NAN_X86))
         return fpu_soft_fma(dbl, rm, fpx, a, b, c, flags);
+    if (FPU_LIKELY(fpu_use_evex) && fpu_normal(dbl, x) && fpu_normal(dbl, y) &&
+        fpu_normal(dbl, z)) {
+        uint64_t r3[3];
+        if (dbl)
+            fpu_er_fmasd(x, y, z, r3);
+        else
+            fpu_er_fmass(x, y, z, r3);
+        if (FPU_LIKELY(fpu_er_ok(dbl, r3)))
+            return fpu_er_pick(dbl, rm, r3, flags);
+    }
     uint32_t st;
     uint64_t r = dbl ? fpu_hw_fmasd(x, y, z, fpu_hw_mx(rm, fpx), &st)
                      : fpu_hw_fmass(x, y, z, fpu_hw_mx(rm, fpx), &st);
@@ -249,8 +400,24 @@ uint64_t fpu_f2i(bool dbl, unsigned rm, uint64_t fpx, uint64_t a, uint32_t *flag
     if (FPU_UNLIKELY(rm >= IR_RM_RMM || fpu_abs(dbl, a) >= lim))
         return fpu_soft_f2i(dbl, rm, fpx, a, flags);
     uint32_t st;
-    int64_t r = dbl ? fpu_hw_cvtsd2si(a, fpu_hw_mx(rm, fpx), &st)
-                    : fpu_hw_cvtss2si(a, fpu_hw_mx(rm, fpx), &st);
+    int64_t r;
+    if (FPU_LIKELY(fpu_use_evex) && fpu_normal(dbl, a)) {
+        int64_t r3[3];
+        if (dbl)
+            fpu_er_cvtsd2si(a, r3);
+        else
+            fpu_er_cvtss2si(a, r3);
+        st = r3[1] != r3[2] ? 0x20u : 0; /* PE, as tier 2 would see it */
+        switch (rm) {
+        case IR_RM_RDN: r = r3[1]; break;
+        case IR_RM_RUP: r = r3[2]; break;
+        case IR_RM_RTZ: r = fpu_sign(dbl, a) ? r3[2] : r3[1]; break;
+        default: r = r3[0]; break;
+        }
+    } else {
+        r = dbl ? fpu_hw_cvtsd2si(a, fpu_hw_mx(rm, fpx), &st)
+                : fpu_hw_cvtss2si(a, fpu_hw_mx(rm, fpx), &st);
+    }
     enum fpu_f2i_bad why = r < 0 ? FPU_F2I_NEG : FPU_F2I_POS;
     bool bad;
     if (fpx & IR_FPX_W32)
@@ -281,10 +448,21 @@ uint64_t fpu_i2f(bool dbl, unsigned rm, uint64_t fpx, uint64_t a, uint32_t *flag
         v = (int64_t)((a >> 1) | (a & 1));
         half = true;
     }
-    uint32_t st;
-    uint64_t r = dbl ? fpu_hw_cvtsi2sd(v, fpu_hw_mx(rm, fpx), &st)
-                     : fpu_hw_cvtsi2ss(v, fpu_hw_mx(rm, fpx), &st);
-    fpu_hw_flags(fpx, st, flags);
+    uint64_t r;
+    if (FPU_LIKELY(fpu_use_evex)) {
+        /* an integer converts to a normal or zero, never near the range limits */
+        uint64_t r3[3];
+        if (dbl)
+            fpu_er_cvtsi2sd(v, r3);
+        else
+            fpu_er_cvtsi2ss(v, r3);
+        r = fpu_er_pick(dbl, rm, r3, flags);
+    } else {
+        uint32_t st;
+        r = dbl ? fpu_hw_cvtsi2sd(v, fpu_hw_mx(rm, fpx), &st)
+                : fpu_hw_cvtsi2ss(v, fpu_hw_mx(rm, fpx), &st);
+        fpu_hw_flags(fpx, st, flags);
+    }
     if (half)
         r += 1ull << fpu_mbits(dbl); /* exponent + 1: normal, far from overflow */
     return r;
@@ -292,8 +470,20 @@ uint64_t fpu_i2f(bool dbl, unsigned rm, uint64_t fpx, uint64_t a, uint32_t *flag
 
 uint64_t fpu_f2f(bool to_dbl, unsigned rm, uint64_t fpx, uint64_t a, uint32_t *flags)
 {
+    if (to_dbl && fpu_normal(false, a)) {
+        /* exact: rebias the exponent, widen the fraction */
+        uint64_t w = a & 0xffffffffull;
+        return ((w & 0x80000000ull) << 32) | ((((w >> 23) & 0xff) + 1023 - 127) << 52) |
+               ((w & 0x7fffffull) << 29);
+    }
     if (FPU_UNLIKELY(rm >= IR_RM_RMM))
         return fpu_soft_f2f(to_dbl, rm, fpx, a, flags);
+    if (FPU_LIKELY(fpu_use_evex) && !to_dbl && fpu_normal(true, a)) {
+        uint64_t r3[3];
+        fpu_er_cvtsd2ss(a, r3);
+        if (FPU_LIKELY(fpu_er_ok(false, r3)))
+            return fpu_er_pick(false, rm, r3, flags);
+    }
     uint32_t st;
     uint64_t r = to_dbl ? fpu_hw_cvtss2sd(a, fpu_hw_mx(rm, fpx), &st)
                         : fpu_hw_cvtsd2ss(a, fpu_hw_mx(rm, fpx), &st);
@@ -305,6 +495,8 @@ uint64_t fpu_f2f(bool to_dbl, unsigned rm, uint64_t fpx, uint64_t a, uint32_t *f
 }
 
 #else /* !FPU_HOST_SSE: every op in software */
+
+bool fpu_use_evex;
 
 uint64_t fpu_add(bool dbl, unsigned rm, uint64_t fpx, uint64_t a, uint64_t b, uint32_t *flags)
 {

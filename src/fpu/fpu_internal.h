@@ -130,6 +130,10 @@ static inline uint64_t fpu_f2i_invalid(uint64_t fpx, enum fpu_f2i_bad why)
     return sgn ? smax : umax;
 }
 
+/* x86-64 hosts: whether fpu.c may use its AVX-512 embedded-rounding tier. Set at start-up
+ * from CPUID; tests clear it to exercise the MXCSR tier on the same machine. */
+extern bool fpu_use_evex;
+
 /* ---- the software path (fpu_soft.c): exact in every rounding mode; the host path
  * in fpu.c defers to it for RMM and for cases the host cannot do exactly ---- */
 uint64_t fpu_soft_add(bool dbl, unsigned rm, uint64_t fpx, uint64_t a, uint64_t b,

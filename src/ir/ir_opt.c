@@ -20,11 +20,12 @@
  *   have no definition and no use.
  * - Integer semantics come only from ir_eval.h. FP ops are never folded nor removed
  *   (they accumulate exception flags into cpu_common.fp_flags).
- * - Guest state is exact at every IRF_FAULT / IRF_EXIT op and at every helper declared
- *   IR_HELPER_FAULT or IR_HELPER_STATE: a PUT is dropped only if a later PUT overwrites
- *   the same bytes with none of those, and no read of the bytes, in between.
- * - GET forwarding stops at IR_HELPER_STATE helpers (all state), at an overlapping access
- *   of another width, and at FP ops / IR_HELPER_FP helpers for the bytes of
+ * - Guest state is exact at every IRF_FAULT / IRF_EXIT / IRF_STATE op and at every helper
+ *   declared IR_HELPER_FAULT or IR_HELPER_STATE: a PUT is dropped only if a later PUT
+ *   overwrites the same bytes with none of those, and no read of the bytes, in between.
+ * - GET forwarding needs a PUT or GET of the same offset and width; it stops at any
+ *   overlapping PUT of another offset or width, at IR_HELPER_STATE helpers and IRF_STATE
+ *   ops (all state), and at FP ops / IR_HELPER_FP helpers for the bytes of
  *   cpu_common.fp_flags and fp_rm.
  * Scratch arrays are per thread and reused; nothing is allocated per insn. If scratch
  * cannot be grown the block is left as it is (still correct, just not optimised).

@@ -60,7 +60,8 @@ long lu_strncpy_from_guest(char *dst, uint64_t g, size_t max);
 int lu_prepare_write(uint64_t g, uint64_t len);
 
 /* Guest paths: absolute paths are looked up under the sysroot first (like qemu -L). The
- * result is either p itself or buf. */
+ * result is either p itself or buf. /proc/self/exe (and /proc/<pid>/exe of this process)
+ * gives lu_proc.exe_path, so open and execve of it reach the guest program. */
 const char *lu_path(const char *p, char *buf, size_t buflen);
 
 struct lu_sigstate;

@@ -66,6 +66,11 @@ int lu_run(struct lu_thread *t)
 
         switch (r) {
         case EXEC_SYSCALL: {
+            /* A signal caught while the block ran is delivered before the call, as the
+             * kernel would have done: the handler returns to the ecall, which runs then.
+             * Otherwise a blocking call could hold the handler back indefinitely. */
+            if (__atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & ~lu_mask_get(&t->sigmask))
+                break;
             uint64_t a[6];
             long nr = tg->syscall_args(c, a);
             long ret = lu_syscall(t, nr, a);

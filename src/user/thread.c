@@ -189,8 +189,9 @@ static long clone_thread(struct lu_thread *t, uint64_t flags, uint64_t newsp, ui
 
 long lu_sys_clone(struct lu_thread *t, const uint64_t a[6])
 {
-    /* riscv64 (like x86-64) has the generic order: flags, newsp, ptid, ctid, tls */
-    uint64_t flags = a[0], newsp = a[1], ptid = a[2], ctid = a[3], tls = a[4];
+    /* riscv64's order (glibc's clone.S; x86-64 swaps the last two): flags, newsp, ptid,
+     * tls, ctid */
+    uint64_t flags = a[0], newsp = a[1], ptid = a[2], tls = a[3], ctid = a[4];
     const uint64_t ns = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
                         CLONE_NEWPID | CLONE_NEWNET | CLONE_PIDFD;
     if (flags & ns)

@@ -11,9 +11,9 @@ writes; there are no branches, so every sequence runs to its end.
 Invariants:
   - Output depends only on (seed, program index): each program has its own Random.
   - Two variants per program, byte-for-byte the same layout (.option norvc): NAME.S for
-    the machine under test, NAME.oracle.S for qemu-riscv64 7.2, which lacks Zicond; there
-    czero.* becomes an equivalent 5-instruction sequence that the real variant pads with
-    nops, so auipc results and every address agree.
+    the machine under test, NAME.oracle.S for qemu-riscv64 7.2, which lacks Zicond and
+    miscomputes ctzw; there czero.* and ctzw become equivalent sequences (emit_subst)
+    that the real variant pads with nops, so auipc results and every address agree.
   - NAME.json records each sequence's source lines and initial state for the reporter.
 
 Usage: rvdiffgen.py --out DIR [--seed S] [--count N] [--per K]
@@ -146,11 +146,24 @@ class Seq:
         self.cov.add((op, m))
         return m
 
-    def emit(self, text, oracle=None):
+    def emit(self, text):
         self.lines.append(text)
         self.real.append(text)
-        self.oracle.append(text if oracle is None else oracle)
+        self.oracle.append(text)
         self.cov.add((text.split()[0], None))
+
+    def emit_subst(self, text, real, oracle):
+        """An instruction the oracle gets wrong or lacks: the oracle build runs an
+        equivalent sequence, the real build the instruction; the shorter side is padded
+        with nops so both builds keep the same layout."""
+        n = max(len(real), len(oracle))
+        self.lines.append(text)
+        self.cov.add((text.split()[0], None))
+        self.real += [real[0] + "  # " + text] + real[1:] + ["nop"] * (n - len(real))
+        self.oracle += [oracle[0] + "  # " + text] + oracle[1:] + ["nop"] * (n - len(oracle))
+
+    def scratch_reg(self, *used):
+        return self.rng.choice([r for r in ("x%d" % n for n in XREGS) if r not in used])
 
     # instruction groups ------------------------------------------------------------
     def g_int(self):
@@ -200,28 +213,40 @@ class Seq:
             self.emit("%s %s, %s, %d" % (op, self.xd(), self.xs(),
                                          V.shamt(rng, 32 if op in ZB_I32 else 64)))
         elif r < 0.85:
-            self.emit("%s %s, %s" % (rng.choice(ZB_U), self.xd(), self.xs()))
+            op = rng.choice(ZB_U)
+            if op == "ctzw":
+                self.g_ctzw(self.xd(), self.xs())
+            else:
+                self.emit("%s %s, %s" % (op, self.xd(), self.xs()))
         else:
             self.g_zicond()
 
     def g_zicond(self):
-        rng = self.rng
-        op = rng.choice(ZICOND)
+        op = self.rng.choice(ZICOND)
         rd, rs1, rs2 = self.xd(), self.xs(), self.xs()
-        funct3 = 5 if op == "czero.eqz" else 7
-        used = {rd, rs1, rs2}
-        tmp = rng.choice([r for r in ("x%d" % n for n in XREGS) if r not in used])
-        text = "%s %s, %s, %s" % (op, rd, rs1, rs2)
-        self.lines.append(text)
-        self.cov.add((op, None))
-        # czero.eqz: rd = rs2 == 0 ? 0 : rs1; czero.nez: rd = rs2 != 0 ? 0 : rs1
-        self.real += [".insn r 0x33, %d, 7, %s, %s, %s  # %s" % (funct3, rd, rs1, rs2, text),
-                      "nop", "nop", "nop", "nop"]
-        self.oracle += ["sd %s, %d(x%d)  # %s" % (tmp, OFF_SPILL, BASE, text),
-                        "%s %s, %s" % ("snez" if op == "czero.eqz" else "seqz", tmp, rs2),
-                        "neg %s, %s" % (tmp, tmp),
-                        "and %s, %s, %s" % (rd, rs1, tmp),
-                        "ld %s, %d(x%d)" % (tmp, OFF_SPILL, BASE)]
+        tmp = self.scratch_reg(rd, rs1, rs2)
+        # qemu 7.2 has no Zicond. czero.eqz: rd = rs2 == 0 ? 0 : rs1; czero.nez: the reverse
+        self.emit_subst("%s %s, %s, %s" % (op, rd, rs1, rs2),
+                        [".insn r 0x33, %d, 7, %s, %s, %s"
+                         % (5 if op == "czero.eqz" else 7, rd, rs1, rs2)],
+                        ["sd %s, %d(x%d)" % (tmp, OFF_SPILL, BASE),
+                         "%s %s, %s" % ("snez" if op == "czero.eqz" else "seqz", tmp, rs2),
+                         "neg %s, %s" % (tmp, tmp),
+                         "and %s, %s, %s" % (rd, rs1, tmp),
+                         "ld %s, %d(x%d)" % (tmp, OFF_SPILL, BASE)])
+
+    def g_ctzw(self, rd, rs1):
+        # qemu 7.2 computes ctzw of a value whose low word is zero as the 64-bit ctz
+        # (ctzw 1<<63 gives 63; the spec says 32), so the oracle counts
+        # ctz(rs1 | 1<<32) instead, which its 64-bit ctz gets right.
+        tmp = self.scratch_reg(rd, rs1)
+        self.emit_subst("ctzw %s, %s" % (rd, rs1), ["ctzw %s, %s" % (rd, rs1)],
+                        ["sd %s, %d(x%d)" % (tmp, OFF_SPILL, BASE),
+                         "addi %s, x0, 1" % tmp,
+                         "slli %s, %s, 32" % (tmp, tmp),
+                         "or %s, %s, %s" % (tmp, tmp, rs1),
+                         "ctz %s, %s" % (rd, tmp),
+                         "ld %s, %d(x%d)" % (tmp, OFF_SPILL, BASE)])
 
     def g_fparith(self, p):
         rng, r = self.rng, self.rng.random()

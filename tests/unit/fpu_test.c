@@ -6,7 +6,8 @@
  * host (SSE) path against the software path, and, when riscv64-linux-gnu-gcc and
  * qemu-riscv64 are installed, the same random inputs run on a RISC-V guest as an oracle.
  *
- * Every known vector runs through both the public entry points and the software path.
+ * Every known vector runs through the public entry points (with the host's tiers, and with
+ * the MXCSR tier forced) and through the software path.
  * Output: one "ok NAME" / "not ok NAME: reason" line per group; mismatches are printed as
  * "# ..." context lines (at most FPU_TEST_SHOW per group, the rest counted). Exit status
  * is non-zero if any group failed. FPU_TEST_ITERS scales the random cross-check.
@@ -607,15 +608,22 @@ static const struct vec v_ftz[] = {
     {T_F2F, S, RNE, IR_FPX_FTZ, 0x3730000000000000, 0, 0, 0, UF | NX},
 };
 
-static void check_vec(const struct vec *v, bool soft)
+/* path: 0 public entry (host tiers as detected), 1 public with the MXCSR tier forced,
+ * 2 software */
+static void check_vec(const struct vec *v, int path)
 {
+    static const char *const path_name[3] = {"fpu", "fpu-mxcsr", "soft"};
     uint32_t fl = 0;
-    uint64_t r = run_op(soft, v->op, v->dbl, v->rm, v->fpx, v->a, v->b, v->c, &fl);
+    const bool have_evex = fpu_use_evex;
+    if (path == 1)
+        fpu_use_evex = false;
+    uint64_t r = run_op(path == 2, v->op, v->dbl, v->rm, v->fpx, v->a, v->b, v->c, &fl);
+    fpu_use_evex = have_evex;
     g_checks++;
     if (r != v->want || fl != v->wfl)
         group_fail("%s %s.%s %s fpx=%#" PRIx64 " (%#" PRIx64 ", %#" PRIx64 ", %#" PRIx64
                    ") = %#" PRIx64 "/%#x, want %#" PRIx64 "/%#x",
-                   soft ? "soft" : "fpu", top_name[v->op], v->dbl ? "d" : "s",
+                   path_name[path], top_name[v->op], v->dbl ? "d" : "s",
                    v->op == T_CMP ? "" : rm_name[v->rm & 7], v->fpx, v->a, v->b, v->c, r, fl,
                    v->want, v->wfl);
 }
@@ -624,9 +632,11 @@ static void check_vec(const struct vec *v, bool soft)
     do {                                                                                           \
         group_begin(name);                                                                         \
         for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {                                \
-            check_vec(&tab[i], false);                                                             \
-            if (tab[i].op < T_MIN || tab[i].op > T_CMP)                                            \
-                check_vec(&tab[i], true);                                                          \
+            check_vec(&tab[i], 0);                                                                 \
+            if (tab[i].op < T_MIN || tab[i].op > T_CMP) {                                          \
+                check_vec(&tab[i], 1);                                                             \
+                check_vec(&tab[i], 2);                                                             \
+            }                                                                                      \
         }                                                                                          \
         group_end();                                                                               \
     } while (0)
@@ -980,7 +990,9 @@ static int rv_gen_op_case(unsigned op, bool dbl, uint64_t *a, uint64_t *b, uint6
 
 static void test_rv_oracle(long per_op)
 {
-    char dir[] = "/tmp/fpu_test_XXXXXX", cmd[1024], path[300];
+    char dir[256], cmd[1024], path[300];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/fpu_test_XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (system("command -v riscv64-linux-gnu-gcc >/dev/null 2>&1 && "
                "command -v qemu-riscv64 >/dev/null 2>&1") != 0) {
         printf("ok rv_oracle (skipped: riscv64-linux-gnu-gcc or qemu-riscv64 not installed)\n");
@@ -1061,13 +1073,20 @@ static void test_rv_oracle(long per_op)
                     group_fail("oracle output ended early at line %ld", k + 1);
                     goto next_op;
                 }
-                uint32_t fl = 0;
-                uint64_t r = rv_ours(op, d, x->rm, x->a, x->b, x->c, &fl, &mask);
-                if (((r ^ want) & mask) || fl != wfl)
-                    group_fail("%s.%s %s (%#" PRIx64 ", %#" PRIx64 ", %#" PRIx64 "): ours %#" PRIx64
-                               "/%#x, riscv %#" PRIx64 "/%#lx",
-                               rv_op_name[op], d ? "d" : "s", rm_name[x->rm], x->a, x->b, x->c,
-                               r & mask, fl, want & mask, wfl);
+                /* every host tier must agree with the guest */
+                const bool have_evex = fpu_use_evex;
+                for (int tier = have_evex ? 0 : 1; tier < 2; tier++) {
+                    uint32_t fl = 0;
+                    fpu_use_evex = tier == 0;
+                    uint64_t r = rv_ours(op, d, x->rm, x->a, x->b, x->c, &fl, &mask);
+                    if (((r ^ want) & mask) || fl != wfl)
+                        group_fail("%s %s.%s %s (%#" PRIx64 ", %#" PRIx64 ", %#" PRIx64
+                                   "): ours %#" PRIx64 "/%#x, riscv %#" PRIx64 "/%#lx",
+                                   tier ? "mxcsr" : "evex", rv_op_name[op], d ? "d" : "s",
+                                   rm_name[x->rm], x->a, x->b, x->c, r & mask, fl, want & mask,
+                                   wfl);
+                }
+                fpu_use_evex = have_evex;
             }
     next_op:
         k = (long)(op + 1) * 2 * per_op;
@@ -1114,13 +1133,22 @@ int main(void)
         [T_ADD] = NX | OF | NV, [T_SUB] = NX | OF | NV, [T_MUL] = NX | UF | OF | NV,
         [T_DIV] = NX | UF | OF | NV | DZ, [T_SQRT] = NX | NV, [T_FMA] = NX | UF | OF | NV,
         [T_F2I] = NX | NV, [T_I2F] = NX, [T_F2F] = NV};
-    for (size_t i = 0; i < sizeof xops / sizeof xops[0]; i++)
-        for (int d = 0; d < 2; d++) {
-            char name[64];
-            uint32_t nd = need[xops[i]] | (xops[i] == T_F2F && !d ? NX | UF | OF : 0);
-            snprintf(name, sizeof name, "xcheck_%s_%s", top_name[xops[i]], d ? "f64" : "f32");
-            xcheck(name, xops[i], d, 0, iters, nd);
-        }
+    /* both host tiers: AVX-512 embedded rounding (where the CPU has it) and MXCSR */
+    const bool have_evex = fpu_use_evex;
+    if (!have_evex)
+        printf("# host has no AVX-512: the EVEX tier is not exercised\n");
+    for (int tier = have_evex ? 0 : 1; tier < 2; tier++) {
+        fpu_use_evex = tier == 0;
+        for (size_t i = 0; i < sizeof xops / sizeof xops[0]; i++)
+            for (int d = 0; d < 2; d++) {
+                char name[64];
+                uint32_t nd = need[xops[i]] | (xops[i] == T_F2F && !d ? NX | UF | OF : 0);
+                snprintf(name, sizeof name, "xcheck_%s_%s_%s", tier ? "mxcsr" : "evex",
+                         top_name[xops[i]], d ? "f64" : "f32");
+                xcheck(name, xops[i], d, 0, iters, nd);
+            }
+    }
+    fpu_use_evex = have_evex;
     /* the x86 guest flavours: the host result is the truth the soft path must match */
     for (size_t i = 0; i < sizeof xops / sizeof xops[0]; i++) {
         char name[64];

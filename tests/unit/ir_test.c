@@ -980,7 +980,10 @@ static void m_double_def(struct ir_block *b) { find_op(b, IR_CONST)->dst = 1; }
 static void m_id_range(struct ir_block *b) { find_op(b, IR_ADD)->arg[0] = b->n_val + 3; }
 static void m_missing_arg(struct ir_block *b) { find_op(b, IR_ADD)->arg[1] = 0; }
 static void m_extra_arg(struct ir_block *b) { find_op(b, IR_ZEXT)->arg[1] = 1; }
-static void m_add_mixed(struct ir_block *b) { find_op(b, IR_ADD)->arg[1] = find_op(b, IR_ZEXT)->dst; }
+static void m_add_mixed(struct ir_block *b)
+{
+    find_op(b, IR_ADD)->arg[1] = find_op(b, IR_ZEXT)->dst;
+}
 static void m_add_type(struct ir_block *b)
 {
     /* an i32 add whose operands are i64 */
@@ -992,7 +995,10 @@ static void m_setcc_mixed(struct ir_block *b)
 {
     find_op(b, IR_SETCC)->arg[1] = find_op(b, IR_ZEXT)->dst;
 }
-static void m_load_addr(struct ir_block *b) { find_op(b, IR_LOAD)->arg[0] = find_op(b, IR_ZEXT)->dst; }
+static void m_load_addr(struct ir_block *b)
+{
+    find_op(b, IR_LOAD)->arg[0] = find_op(b, IR_ZEXT)->dst;
+}
 static void m_mem_size(struct ir_block *b) { find_op(b, IR_LOAD)->mem.size = 4; }
 static void m_load_fit(struct ir_block *b)
 {
@@ -1006,7 +1012,10 @@ static void m_fp_type(struct ir_block *b)
     struct ir_insn *i = find_op(b, IR_FCVT_F2F);
     i->arg[0] = find_op(b, IR_FMA)->dst; /* f64 -> f64 */
 }
-static void m_bad_bitcast(struct ir_block *b) { find_op(b, IR_MOV)->arg[0] = find_op(b, IR_ZEXT)->dst; }
+static void m_bad_bitcast(struct ir_block *b)
+{
+    find_op(b, IR_MOV)->arg[0] = find_op(b, IR_ZEXT)->dst;
+}
 static void m_f2i_w32(struct ir_block *b) { find_op(b, IR_FCVT_F2I)->imm = IR_FPX_SIGNED; }
 static void m_i2f_w32(struct ir_block *b) { find_op(b, IR_FCVT_I2F)->imm = 0; }
 static void m_fcmp_dst(struct ir_block *b)

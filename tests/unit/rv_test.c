@@ -5,8 +5,8 @@
  *
  * Execution uses a minimal IR evaluator kept in this file (integer ops through
  * ir_eval.h, FP through the host FPU for the simple values used here), so the frontend
- * is tested on its own; with RV_TEST_EXEC defined the same programs also run through the
- * real engine (exec_run). Prints "ok NAME" / "not ok NAME: reason" per group; exits 1 if
+ * is tested on its own; unless RV_TEST_NO_EXEC is defined, every program also runs
+ * through the real engine (exec_run) and the two final states must agree. Prints "ok NAME" / "not ok NAME: reason" per group; exits 1 if
  * any failed.
  */
 #include <errno.h>
@@ -301,7 +301,9 @@ static void mem_wr(uint64_t a, unsigned size, uint64_t v) { memcpy(mem + a, &v, 
 
 static sigjmp_buf eval_jmp;
 
-_Noreturn void cpu_exit_exception(struct cpu_common *c, uint32_t cause, uint64_t tval)
+/* Weak: when the engine (run.c) is linked, its definition (the same contract) wins. */
+__attribute__((weak)) _Noreturn void cpu_exit_exception(struct cpu_common *c, uint32_t cause,
+                                                        uint64_t tval)
 {
     c->excp = cause;
     c->excp_tval = tval;
@@ -404,8 +406,8 @@ static int translate_at(uint64_t pc, unsigned max)
     return r;
 }
 
-/* Run from pc until an exit; returns the exit reason (cpu.c.pc is its pc). */
-static int run_at(uint64_t pc, unsigned max_insns)
+/* Run from pc until an exit with the evaluator; returns the exit reason. */
+static int eval_run_at(uint64_t pc, unsigned max_insns)
 {
     cpu.c.pc = pc;
     for (unsigned n = 0; n < 10000; n++) {
@@ -419,6 +421,93 @@ static int run_at(uint64_t pc, unsigned max_insns)
     }
     fail("run did not finish");
     return -1;
+}
+
+/* x registers whose value legitimately differs between the engines (counters, time) */
+static uint32_t exec_ignore_x;
+
+#ifndef RV_TEST_NO_EXEC
+/* The same program through the real engine (exec_run). */
+static int exec_run_at(uint64_t pc)
+{
+    static bool inited;
+    if (!inited) {
+        const char *o = getenv("RV_TEST_OPT");
+        struct exec_options opt = {.engine = EXEC_INTERP,
+                                   .opt_passes = o ? (unsigned)strtoul(o, NULL, 0) : IR_OPT_ALL};
+        exec_global_init(&opt);
+        inited = true;
+    }
+    exec_invalidate(0, MEM_SIZE); /* every test rewrites the code */
+    cpu.c.exec = NULL;
+    cpu.c.jmp_env = NULL;
+    if (exec_ctx_new(&cpu.c) < 0) {
+        fail("exec_ctx_new failed");
+        return -1;
+    }
+    cpu.c.pc = pc;
+    enum exec_result r;
+    unsigned n = 0;
+    do
+        r = exec_run(&cpu.c);
+    while (r == EXEC_REQUEST && ++n < 1000);
+    exec_ctx_free(&cpu.c);
+    return (int)r;
+}
+#endif
+
+/*
+ * Run from pc until an exit; returns the exit reason (cpu.c.pc is its pc). The program
+ * runs under the evaluator and, unless RV_TEST_NO_EXEC, again from the same starting
+ * state under the engine; the two final states must agree.
+ */
+static int run_at(uint64_t pc, unsigned max_insns)
+{
+#ifdef RV_TEST_NO_EXEC
+    return eval_run_at(pc, max_insns);
+#else
+    static struct rv_cpu cpu0, cpu_ev;
+    static uint8_t mem0[MEM_SIZE], mem_ev[MEM_SIZE];
+    cpu0 = cpu;
+    memcpy(mem0, mem, MEM_SIZE);
+    int e = eval_run_at(pc, max_insns);
+    /* host memory faults need the linux-user fault handler: only the evaluator sees them */
+    if (e == IR_EXIT_EXCEPTION && (cpu.c.excp == CPU_EXCP_SEGV_MAPERR ||
+                                   cpu.c.excp == CPU_EXCP_SEGV_ACCERR))
+        return e;
+    cpu_ev = cpu;
+    memcpy(mem_ev, mem, MEM_SIZE);
+    cpu = cpu0;
+    memcpy(mem, mem0, MEM_SIZE);
+    int e2 = exec_run_at(pc);
+    if (e2 != e) {
+        uint32_t at = 0;
+        if (cpu_ev.c.pc + 4 <= MEM_SIZE)
+            memcpy(&at, mem + cpu_ev.c.pc, 4);
+        fail("engine exit %d at pc 0x%" PRIx64 ", evaluator exit %d at pc 0x%" PRIx64
+             " (insn 0x%08x)", e2, cpu.c.pc, e, cpu_ev.c.pc, at);
+    }
+    if (cpu.c.pc != cpu_ev.c.pc)
+        fail("engine pc 0x%" PRIx64 ", evaluator 0x%" PRIx64, cpu.c.pc, cpu_ev.c.pc);
+    if (e == IR_EXIT_EXCEPTION && cpu.c.excp != cpu_ev.c.excp)
+        fail("engine excp 0x%x, evaluator 0x%x", cpu.c.excp, cpu_ev.c.excp);
+    for (unsigned r = 0; r < 32; r++) {
+        if (cpu.x[r] != cpu_ev.x[r] && !(exec_ignore_x >> r & 1))
+            fail("engine x%u 0x%" PRIx64 ", evaluator 0x%" PRIx64, r, cpu.x[r], cpu_ev.x[r]);
+        if (cpu.f[r] != cpu_ev.f[r])
+            fail("engine f%u 0x%" PRIx64 ", evaluator 0x%" PRIx64, r, cpu.f[r], cpu_ev.f[r]);
+    }
+    if (cpu.c.fp_flags != cpu_ev.c.fp_flags || cpu.c.fp_rm != cpu_ev.c.fp_rm)
+        fail("engine fflags/frm 0x%x/%u, evaluator 0x%x/%u", cpu.c.fp_flags, cpu.c.fp_rm,
+             cpu_ev.c.fp_flags, cpu_ev.c.fp_rm);
+    if (cpu.res_addr != cpu_ev.res_addr || cpu.res_val != cpu_ev.res_val)
+        fail("engine reservation differs");
+    if (memcmp(mem, mem_ev, MEM_SIZE))
+        fail("engine memory differs from the evaluator's");
+    /* the checks that follow look at the evaluator's state */
+    cpu = cpu_ev;
+    return e;
+#endif
 }
 
 static int run(void) { return run_at(CODE, 64); }
@@ -1046,7 +1135,7 @@ static void t_atomic(void)
 /* ---- F and D ---- */
 
 #define BOX(x) (0xffffffff00000000ull | (x))
-#define R4(rs3, fmt, rs2, rs1, rm, rd, op) ((rs3) << 27 | (fmt) << 25 | (rs2) << 20 | (rs1) << 15 | (rm) << 12 | (rd) << 7 | (op))
+#define R4(rs3, fmt, rs2, rs1, rm, rd, op) ((uint32_t)(rs3) << 27 | (fmt) << 25 | (rs2) << 20 | (rs1) << 15 | (rm) << 12 | (rd) << 7 | (op))
 
 static void t_fp(void)
 {
@@ -1188,7 +1277,9 @@ static void t_csr(void)
     e32(CSR(6, 0xc00, 0, 21));   /* csrrsi s5, cycle, 0: no write, legal */
     e32(CSR(1, 1, 28, 0));       /* csrw fflags, t3 */
     e32(ECALL);
+    exec_ignore_x = 1u << 18 | 1u << 19 | 1u << 20 | 1u << 21; /* counters, time */
     CHECK_EQ("run", run(), IR_EXIT_SYSCALL);
+    exec_ignore_x = 0;
     CHECK_EQ("fcsr read", cpu.x[10], 0x63);
     CHECK_EQ("csrrs old", cpu.x[11], 3);
     CHECK_EQ("csrrc old", cpu.x[12], 0x1f);
@@ -1203,6 +1294,27 @@ static void t_csr(void)
     CHECK_EQ("csrrsi cycle", cpu.x[21], 1234);
     CHECK_EQ("frm", cpu.c.fp_rm, 1);
     CHECK_EQ("fflags", cpu.c.fp_flags, 0x1f);
+
+    reset_cpu(); /* FP ops accumulate into fflags between CSR accesses in one block */
+    cpu.f[1] = 0x3ff0000000000000ull;
+    cpu.f[2] = 0;
+    e32(CSR(1, 1, 0, 0));         /* csrw fflags, zero */
+    e32(FOP(0x03, 1, 2, 1, 0, 3)); /* fdiv.d f3, f1, f2: DZ */
+    e32(CSR(2, 1, 0, 10));        /* frflags a0 */
+    e32(CSR(1, 1, 0, 0));         /* csrw fflags, zero */
+    e32(FOP(0x18, 1, 0, 3, 0, 0)); /* fcvt.w.d zero, inf: NV even with rd = x0 */
+    e32(CSR(2, 1, 0, 11));        /* frflags a1 */
+    e32(CSR(5, 2, 1, 0));         /* fsrmi 1 (rtz) */
+    e32(FOP(0x1a, 0, 0, 5, 7, 4)); /* fcvt.s.w f4, t0 (dyn = rtz) */
+    e32(CSR(2, 3, 0, 12));        /* frcsr a2 */
+    e32(ECALL);
+    cpu.c.fp_flags = 0x1f;
+    cpu.x[5] = 16777217; /* 2^24 + 1: inexact in single precision */
+    CHECK_EQ("flags run", run(), IR_EXIT_SYSCALL);
+    CHECK_EQ("fflags after fdiv", cpu.x[10], IR_FPF_DZ);
+    CHECK_EQ("fflags after fcvt to x0", cpu.x[11], IR_FPF_NV);
+    CHECK_EQ("fcsr after rtz convert", cpu.x[12], 1u << 5 | IR_FPF_NV | IR_FPF_NX);
+    CHECK_EQ("rtz convert", cpu.f[4], BOX(0x4b800000));
 
     /* dynamic rm: checked at run time once per block, again after an frm write */
     reset_cpu();

@@ -47,8 +47,7 @@ static const char *test_stat(void)
 
     struct lu_rv_stat d;
     memset(&d, 0xee, sizeof(d));
-    if (lu_conv_stat(&d, &s) != 0)
-        return "conversion of an ordinary stat failed";
+    if (lu_conv_stat(&d, &s) != 0) return "conversion of an ordinary stat failed";
     /* the guest reads these bytes at asm-generic offsets: check through raw bytes */
     const unsigned char *b = (const unsigned char *)&d;
     uint64_t u64;
@@ -98,27 +97,25 @@ static const char *test_stat(void)
 
     /* a real file, through the host kernel */
     struct stat h;
-    if (stat("/proc/self/exe", &h) != 0)
-        return "stat /proc/self/exe failed on the host";
+    if (stat("/proc/self/exe", &h) != 0) return "stat /proc/self/exe failed on the host";
     if (lu_conv_stat(&d, &h) || d.st_ino != h.st_ino || d.st_size != h.st_size ||
         d.st_mode != h.st_mode || d.st_mtime_nsec != (uint64_t)h.st_mtim.tv_nsec) {
         snprintf(msg, sizeof(msg), "host file fields differ (ino %llu/%llu size %lld/%lld)",
-                 (unsigned long long)d.st_ino, (unsigned long long)h.st_ino,
-                 (long long)d.st_size, (long long)h.st_size);
+                 (unsigned long long)d.st_ino, (unsigned long long)h.st_ino, (long long)d.st_size,
+                 (long long)h.st_size);
         return msg;
     }
 
     /* more links than the guest's 32-bit st_nlink: the kernel's answer is EOVERFLOW */
     s.st_nlink = 0x100000001ull;
-    if (lu_conv_stat(&d, &s) != -EOVERFLOW)
-        return "nlink above 32 bits did not give -EOVERFLOW";
+    if (lu_conv_stat(&d, &s) != -EOVERFLOW) return "nlink above 32 bits did not give -EOVERFLOW";
     return NULL;
 }
 
 static const char *test_epoll(void)
 {
-    struct lu_rv_epoll_event g = {.events = 0x80000019u, .pad = 0xdeadbeef,
-                                  .data = 0xfedcba9876543210ull};
+    struct lu_rv_epoll_event g = {
+        .events = 0x80000019u, .pad = 0xdeadbeef, .data = 0xfedcba9876543210ull};
     struct epoll_event h;
     memset(&h, 0, sizeof(h));
     lu_conv_epoll_to_host(&h, &g);
@@ -127,8 +124,7 @@ static const char *test_epoll(void)
     /* packed host layout: data right after the 4-byte events */
     uint64_t raw;
     memcpy(&raw, (const unsigned char *)&h + 4, sizeof(raw));
-    if (raw != 0xfedcba9876543210ull)
-        return "host data is not at offset 4 (not packed?)";
+    if (raw != 0xfedcba9876543210ull) return "host data is not at offset 4 (not packed?)";
 
     struct lu_rv_epoll_event back;
     memset(&back, 0xff, sizeof(back));
@@ -136,8 +132,7 @@ static const char *test_epoll(void)
     if (back.events != g.events || back.data != g.data || back.pad != 0)
         return "host to guest: wrong fields or padding not cleared";
     memcpy(&raw, (const unsigned char *)&back + 8, sizeof(raw));
-    if (raw != 0xfedcba9876543210ull)
-        return "guest data is not at offset 8";
+    if (raw != 0xfedcba9876543210ull) return "guest data is not at offset 8";
     return NULL;
 }
 
@@ -147,14 +142,12 @@ static const char *test_epoll(void)
 static char *slurp(const char *path)
 {
     FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     size_t cap = 1 << 20;
     char *s = malloc(cap);
     size_t len = s ? fread(s, 1, cap - 1, f) : 0;
     fclose(f);
-    if (s)
-        s[len] = 0;
+    if (s) s[len] = 0;
     return s;
 }
 
@@ -167,8 +160,7 @@ static bool header_has(const char *hdr, const char *prefix, const char *name, in
         const char *v = p + strlen(pat);
         while (*v == ' ' || *v == '\t')
             v++;
-        if (atoi(v) == nr && *v >= '0' && *v <= '9')
-            return true;
+        if (atoi(v) == nr && *v >= '0' && *v <= '9') return true;
     }
     return false;
 }
@@ -186,10 +178,11 @@ static const char *test_numbers(bool *skipped)
     static char msg[160];
     char *hdr = slurp("/usr/riscv64-linux-gnu/include/asm-generic/unistd.h");
     *skipped = !hdr;
-    if (!hdr)
-        return NULL;
+    if (!hdr) return NULL;
     /* table names whose header macro is spelled differently */
-    static const struct { const char *table, *header; } alias[] = {
+    static const struct {
+        const char *table, *header;
+    } alias[] = {
         {"newfstatat", "fstatat"},
     };
     const char *err = NULL;
@@ -212,8 +205,7 @@ static const char *test_numbers(bool *skipped)
         }
         const char *name = r->name;
         for (size_t k = 0; k < sizeof(alias) / sizeof(alias[0]); k++)
-            if (!strcmp(name, alias[k].table))
-                name = alias[k].header;
+            if (!strcmp(name, alias[k].table)) name = alias[k].header;
         if (!header_has(hdr, "__NR_", name, r->nr) && !header_has(hdr, "__NR3264_", name, r->nr)) {
             snprintf(msg, sizeof(msg), "%s = %d not in asm-generic/unistd.h", r->name, r->nr);
             err = msg;

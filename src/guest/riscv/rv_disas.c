@@ -163,6 +163,8 @@ static bool dis_op(struct out *o, uint32_t i, bool w)
         return put(o, "neg\t%s,%s", xn[rd], xn[rs2]);
     if (w && f7 == 0x20 && f3 == 0 && rs1 == 0)
         return put(o, "negw\t%s,%s", xn[rd], xn[rs2]);
+    if (!w && f7 == 0 && f3 == 0 && rs1 == 0) /* c.mv expands to add rd, zero, rs2 */
+        return put(o, "mv\t%s,%s", xn[rd], xn[rs2]);
     if (!w && f7 == 0 && f3 == 3 && rs1 == 0)
         return put(o, "snez\t%s,%s", xn[rd], xn[rs2]);
     const struct rop *t = w ? rops32 : rops;
@@ -358,8 +360,10 @@ bool rv_disas_insn(uint64_t pc, uint32_t i, char *outbuf, size_t outlen)
         uint64_t t = pc + (uint64_t)rv_imm_b(i);
         if (!n[f3])
             return false;
-        if (rs2 == 0 && f3 <= 1)
+        if (rs2 == 0 && (f3 <= 1 || f3 == 4 || f3 == 5)) /* beqz bnez bltz bgez */
             return put(&o, "%sz\t%s,0x%" PRIx64, n[f3], xn[rs1], t);
+        if (rs1 == 0 && (f3 == 4 || f3 == 5)) /* blt zero, rs = bgtz; bge zero, rs = blez */
+            return put(&o, "%s\t%s,0x%" PRIx64, f3 == 4 ? "bgtz" : "blez", xn[rs2], t);
         return put(&o, "%s\t%s,%s,0x%" PRIx64, n[f3], xn[rs1], xn[rs2], t);
     }
     case RV_OP_LOAD: {

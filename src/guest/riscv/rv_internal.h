@@ -43,20 +43,21 @@ static inline unsigned rv_rs3(uint32_t i) { return (i >> 27) & 31; }
 static inline unsigned rv_funct3(uint32_t i) { return (i >> 12) & 7; }
 static inline unsigned rv_funct7(uint32_t i) { return (i >> 25) & 0x7f; }
 static inline int64_t rv_imm_i(uint32_t i) { return (int64_t)(int32_t)i >> 20; }
+/* (arithmetic right shifts of a masked sign bit: no left shift of negative values) */
 static inline int64_t rv_imm_s(uint32_t i)
 {
-    return ((int64_t)(int32_t)i >> 25 << 5) | ((i >> 7) & 31);
+    return (int64_t)(((int32_t)(i & 0xfe000000u) >> 20) | (int32_t)((i >> 7) & 31));
 }
 static inline int64_t rv_imm_b(uint32_t i)
 {
-    return ((int64_t)(int32_t)i >> 31 << 12) | ((i >> 7) & 1) << 11 | ((i >> 25) & 0x3f) << 5 |
-           ((i >> 8) & 0xf) << 1;
+    return (int64_t)(((int32_t)(i & 0x80000000u) >> 19) | (int32_t)(((i >> 7) & 1) << 11 |
+                     ((i >> 25) & 0x3f) << 5 | ((i >> 8) & 0xf) << 1));
 }
 static inline int64_t rv_imm_u(uint32_t i) { return (int64_t)(int32_t)(i & 0xfffff000u); }
 static inline int64_t rv_imm_j(uint32_t i)
 {
-    return ((int64_t)(int32_t)i >> 31 << 20) | ((i >> 12) & 0xff) << 12 | ((i >> 20) & 1) << 11 |
-           ((i >> 21) & 0x3ff) << 1;
+    return (int64_t)(((int32_t)(i & 0x80000000u) >> 11) | (int32_t)((i & 0xff000u) |
+                     ((i >> 20) & 1) << 11 | ((i >> 21) & 0x3ff) << 1));
 }
 
 /* major opcodes */

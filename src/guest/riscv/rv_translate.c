@@ -11,11 +11,9 @@
  *   and an IR_EXIT_ILLEGAL at its pc.
  * - The pc is never PUT: exits carry their target, and the engines derive the pc of a
  *   faulting op from INSN_START.
+ * - -d in_asm is printed by the engine (through rv64_arch.disas), not here.
  */
 #include <errno.h>
-#include <string.h>
-
-#include "core/log.h"
 #include "guest/riscv/rv_internal.h"
 
 /* ---- RV64I ---- */
@@ -251,25 +249,22 @@ static int tr_amo(struct rv_dc *dc)
     }
     default: break;
     }
-    static const int8_t kinds[32] = {
-        [0x00] = IR_RMW_ADD, [0x01] = IR_RMW_XCHG, [0x04] = IR_RMW_XOR, [0x08] = IR_RMW_OR,
-        [0x0c] = IR_RMW_AND, [0x10] = IR_RMW_MIN, [0x14] = IR_RMW_MAX, [0x18] = IR_RMW_MINU,
-        [0x1c] = IR_RMW_MAXU,
-        [0x02] = -1, [0x03] = -1, [0x05] = -1, [0x06] = -1, [0x07] = -1, [0x09] = -1,
-        [0x0a] = -1, [0x0b] = -1, [0x0d] = -1, [0x0e] = -1, [0x0f] = -1, [0x11] = -1,
-        [0x12] = -1, [0x13] = -1, [0x15] = -1, [0x16] = -1, [0x17] = -1, [0x19] = -1,
-        [0x1a] = -1, [0x1b] = -1, [0x1d] = -1, [0x1e] = -1, [0x1f] = -1,
+    /* funct5 -> IR_RMW_* + 1; 0 marks a reserved funct5 */
+    static const uint8_t kinds[32] = {
+        [0x00] = IR_RMW_ADD + 1, [0x01] = IR_RMW_XCHG + 1, [0x04] = IR_RMW_XOR + 1,
+        [0x08] = IR_RMW_OR + 1,  [0x0c] = IR_RMW_AND + 1,  [0x10] = IR_RMW_MIN + 1,
+        [0x14] = IR_RMW_MAX + 1, [0x18] = IR_RMW_MINU + 1, [0x1c] = IR_RMW_MAXU + 1,
     };
-    int k = kinds[f5];
-    if (k < 0)
+    if (!kinds[f5])
         return -EINVAL;
+    enum ir_rmw k = (enum ir_rmw)(kinds[f5] - 1);
     m.sign = 0;
     addr = rv_get_x(dc, rv_rs1(i));
     v = rv_get_x(dc, rv_rs2(i));
     if (w)
-        v = rv_sext32(dc, ir_atomic_rmw(b, t, (enum ir_rmw)k, addr, rv_lo32(dc, v), m));
+        v = rv_sext32(dc, ir_atomic_rmw(b, t, k, addr, rv_lo32(dc, v), m));
     else
-        v = ir_atomic_rmw(b, t, (enum ir_rmw)k, addr, v, m);
+        v = ir_atomic_rmw(b, t, k, addr, v, m);
     rv_set_x(dc, rd, v);
     return 0;
 }
@@ -418,27 +413,12 @@ static int tr_insn(struct rv_dc *dc)
     }
 }
 
-static void log_insn(uint64_t pc, uint32_t raw, unsigned len)
-{
-    uint8_t code[4];
-    char text[96];
-    memcpy(code, &raw, 4);
-    if (!rv_disas(pc, code, len, text, sizeof(text)))
-        strcpy(text, "?");
-    if (len == 2)
-        log_printf("  0x%016llx:  %04x      %s\n", (unsigned long long)pc, raw & 0xffff, text);
-    else
-        log_printf("  0x%016llx:  %08x  %s\n", (unsigned long long)pc, raw, text);
-}
-
 int rv_translate(struct cpu_common *cpu, struct ir_block *b, unsigned max_insns)
 {
     struct rv_dc dc = {.cpu = cpu, .b = b};
     uint64_t pc = b->pc, page = b->pc & ~0xfffull;
     if (max_insns == 0)
         max_insns = 1;
-    if (log_enabled(LOG_IN_ASM))
-        log_printf("IN: 0x%016llx\n", (unsigned long long)pc);
     for (;;) {
         uint16_t lo, hi = 0;
         if (cpu->fetch(cpu, pc, &lo, 2) < 0 ||
@@ -453,8 +433,6 @@ int rv_translate(struct cpu_common *cpu, struct ir_block *b, unsigned max_insns)
         dc.raw = lo | (uint32_t)hi << 16;
         dc.insn = dc.len == 4 ? dc.raw : rv_expand_c(lo);
         dc.end = false;
-        if (log_enabled(LOG_IN_ASM))
-            log_insn(pc, dc.raw, dc.len);
 
         ir_insn_start(b, pc, dc.len);
         uint32_t mark_insn = b->n_insn, mark_val = b->n_val;

@@ -58,8 +58,7 @@ _Static_assert(sizeof(struct rusage) == 144, "rusage");
 _Static_assert(sizeof(struct utsname) == 390, "utsname: 6 x 65");
 _Static_assert(sizeof(struct sysinfo) == 112, "sysinfo");
 _Static_assert(sizeof(struct statfs) == 120, "asm-generic statfs with 64-bit words");
-_Static_assert(sizeof(struct msghdr) == 56 && offsetof(struct msghdr, msg_control) == 32,
-               "msghdr");
+_Static_assert(sizeof(struct msghdr) == 56 && offsetof(struct msghdr, msg_control) == 32, "msghdr");
 _Static_assert(sizeof(struct cmsghdr) == 16, "cmsghdr");
 _Static_assert(SOCK_NONBLOCK == O_NONBLOCK && SOCK_CLOEXEC == O_CLOEXEC && SOL_SOCKET == 1 &&
                    SO_REUSEADDR == 2 && SO_ERROR == 4 && SO_RCVTIMEO == 20,

@@ -24,16 +24,13 @@ struct sc_line {
 
 static __attribute__((format(printf, 2, 3))) void put(struct sc_line *l, const char *fmt, ...)
 {
-    if (l->len >= sizeof(l->buf))
-        return;
+    if (l->len >= sizeof(l->buf)) return;
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(l->buf + l->len, sizeof(l->buf) - l->len, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        l->len += (size_t)n;
-    if (l->len >= sizeof(l->buf))
-        l->len = sizeof(l->buf) - 1;
+    if (n > 0) l->len += (size_t)n;
+    if (l->len >= sizeof(l->buf)) l->len = sizeof(l->buf) - 1;
 }
 
 /* Guest bytes as a C string literal, at most SC_STR_MAX of them. Reads byte-wise near
@@ -69,8 +66,7 @@ static void put_guest_bytes(struct sc_line *l, uint64_t g, uint64_t len, bool nu
         }
     }
     put(l, "\"");
-    if (i == got && got < len)
-        put(l, "...");
+    if (i == got && got < len) put(l, "...");
 }
 
 static void put_arg(struct sc_line *l, char kind, const uint64_t a[6], int i, long ret)
@@ -99,9 +95,7 @@ static void put_arg(struct sc_line *l, char kind, const uint64_t a[6], int i, lo
         else
             put(l, "NULL");
         break;
-    case 'b':
-        put_guest_bytes(l, v, i < 5 ? a[i + 1] : 0, false);
-        break;
+    case 'b': put_guest_bytes(l, v, i < 5 ? a[i + 1] : 0, false); break;
     case 'B':
         if (ret > 0)
             put_guest_bytes(l, v, (uint64_t)ret, false);
@@ -122,8 +116,7 @@ static void put_call(struct sc_line *l, struct lu_thread *t, const struct sc_ent
     else
         put(l, "syscall_%ld(", nr);
     for (int i = 0; i < 6 && f[i] && f[i] != '='; i++) {
-        if (i)
-            put(l, ", ");
+        if (i) put(l, ", ");
         put_arg(l, f[i], a, i, ret);
     }
     put(l, ")");
@@ -153,10 +146,8 @@ static void emit(struct sc_line *l)
     int saved = errno;
     while (n) {
         ssize_t w = write(STDERR_FILENO, p, n);
-        if (w <= 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
+        if (w <= 0 && errno == EINTR) continue;
+        if (w <= 0) break;
         p += w;
         n -= (size_t)w;
     }
@@ -175,8 +166,7 @@ void sc_strace_post(struct lu_thread *t, const struct sc_entry *e, long nr, cons
                     long ret)
 {
     struct sc_line l = {.len = 0};
-    if (e->fmt[0] == '!')
-        /* strace's own words for a call whose line was already printed */
+    if (e->fmt[0] == '!') /* strace's own words for a call whose line was already printed */
         put(&l, "%d <... %s resumed>", t ? t->tid : (int)getpid(), e->name);
     else
         put_call(&l, t, e, nr, a, ret);

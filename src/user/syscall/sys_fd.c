@@ -15,8 +15,14 @@
 
 #include "user/syscall/sys_int.h"
 
-long lu_sc_close(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_close, (int)a[0]); }
-long lu_sc_dup(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_dup, (int)a[0]); }
+long lu_sc_close(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_close, (int)a[0]);
+}
+long lu_sc_dup(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_dup, (int)a[0]);
+}
 
 long lu_sc_dup3(struct lu_thread *t, const uint64_t a[6])
 {
@@ -32,8 +38,7 @@ long lu_sc_pipe2(struct lu_thread *t, const uint64_t a[6])
 {
     int fds[2];
     long r = sc_host(SYS_pipe2, fds, (int)a[1]);
-    if (r < 0)
-        return r;
+    if (r < 0) return r;
     if (lu_copy_to_guest(a[0], fds, sizeof(fds))) {
         close(fds[0]);
         close(fds[1]);
@@ -73,20 +78,16 @@ long lu_sc_flock(struct lu_thread *t, const uint64_t a[6])
 
 /* Host-memory copy of a pointer argument: size bytes in before, out after (either may
  * be 0). Returns the host call's result or -EFAULT. */
-static long ptr_call(long host_nr, int fd, unsigned long cmd, uint64_t g, size_t in,
-                     size_t out)
+static long ptr_call(long host_nr, int fd, unsigned long cmd, uint64_t g, size_t in, size_t out)
 {
     uint64_t buf[8] = {0}; /* the largest (termios2, 44 bytes) fits */
     size_t size = in > out ? in : out;
-    if (size > sizeof(buf))
-        return -EINVAL;
-    if (in && lu_copy_from_guest(buf, g, in))
-        return -EFAULT;
+    if (size > sizeof(buf)) return -EINVAL;
+    if (in && lu_copy_from_guest(buf, g, in)) return -EFAULT;
     if (out && !in && !lu_access_ok(g, out, PROT_WRITE))
         return -EFAULT; /* fail before the host acts, as the kernel would for a bad buffer */
     long r = sc_host(host_nr, fd, cmd, buf);
-    if (r >= 0 && out && lu_copy_to_guest(g, buf, out))
-        return -EFAULT;
+    if (r >= 0 && out && lu_copy_to_guest(g, buf, out)) return -EFAULT;
     return r;
 }
 
@@ -95,36 +96,52 @@ long lu_sc_fcntl(struct lu_thread *t, const uint64_t a[6])
     int fd = (int)a[0];
     int cmd = (int)a[1];
     switch (cmd) {
-    case F_DUPFD: case F_DUPFD_CLOEXEC: case F_GETFD: case F_SETFD: case F_GETFL:
-    case F_SETFL: case F_SETOWN: case F_GETOWN: case F_SETSIG: case F_GETSIG:
-    case F_SETLEASE: case F_GETLEASE: case F_NOTIFY: case F_SETPIPE_SZ: case F_GETPIPE_SZ:
-    case F_ADD_SEALS: case F_GET_SEALS:
-        return sc_host(SYS_fcntl, fd, cmd, (unsigned long)a[2]);
-    case F_GETLK: case F_OFD_GETLK:
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+    case F_GETFD:
+    case F_SETFD:
+    case F_GETFL:
+    case F_SETFL:
+    case F_SETOWN:
+    case F_GETOWN:
+    case F_SETSIG:
+    case F_GETSIG:
+    case F_SETLEASE:
+    case F_GETLEASE:
+    case F_NOTIFY:
+    case F_SETPIPE_SZ:
+    case F_GETPIPE_SZ:
+    case F_ADD_SEALS:
+    case F_GET_SEALS: return sc_host(SYS_fcntl, fd, cmd, (unsigned long)a[2]);
+    case F_GETLK:
+    case F_OFD_GETLK:
         return ptr_call(SYS_fcntl, fd, (unsigned)cmd, a[2], sizeof(struct flock),
                         sizeof(struct flock));
-    case F_SETLK: case F_SETLKW: case F_OFD_SETLK: case F_OFD_SETLKW:
-        return ptr_call(SYS_fcntl, fd, (unsigned)cmd, a[2], sizeof(struct flock), 0);
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW: return ptr_call(SYS_fcntl, fd, (unsigned)cmd, a[2], sizeof(struct flock), 0);
     case F_GETOWN_EX:
         return ptr_call(SYS_fcntl, fd, (unsigned)cmd, a[2], 0, sizeof(struct f_owner_ex));
     case F_SETOWN_EX:
         return ptr_call(SYS_fcntl, fd, (unsigned)cmd, a[2], sizeof(struct f_owner_ex), 0);
-    case F_GET_RW_HINT: case F_GET_FILE_RW_HINT:
+    case F_GET_RW_HINT:
+    case F_GET_FILE_RW_HINT:
         return ptr_call(SYS_fcntl, fd, (unsigned)cmd, a[2], 0, sizeof(uint64_t));
-    case F_SET_RW_HINT: case F_SET_FILE_RW_HINT:
+    case F_SET_RW_HINT:
+    case F_SET_FILE_RW_HINT:
         return ptr_call(SYS_fcntl, fd, (unsigned)cmd, a[2], sizeof(uint64_t), 0);
-    default:
-        return -EINVAL;
+    default: return -EINVAL;
     }
 }
 
 /* ---- ioctl ---- */
 
 enum sc_ioc_arg {
-    SC_ARG_NONE,  /* no argument */
-    SC_ARG_VAL,   /* an integer, passed as is */
-    SC_ARG_IN,    /* pointer to size bytes the kernel reads */
-    SC_ARG_OUT,   /* pointer to size bytes the kernel writes */
+    SC_ARG_NONE, /* no argument */
+    SC_ARG_VAL,  /* an integer, passed as is */
+    SC_ARG_IN,   /* pointer to size bytes the kernel reads */
+    SC_ARG_OUT,  /* pointer to size bytes the kernel writes */
 };
 
 /* termios2 requests (asm-generic: _IOR/_IOW('T', 0x2A..0x2D, struct termios2), 44
@@ -133,7 +150,7 @@ enum sc_ioc_arg {
 #define SC_TCSETS2 0x402C542Bu
 #define SC_TCSETSW2 0x402C542Cu
 #define SC_TCSETSF2 0x402C542Du
-#define SC_TERMIOS_SIZE 36u  /* the kernel's struct termios (NCCS 19), not glibc's */
+#define SC_TERMIOS_SIZE 36u /* the kernel's struct termios (NCCS 19), not glibc's */
 #define SC_TERMIOS2_SIZE 44u
 
 static const struct sc_ioctl {
@@ -180,8 +197,7 @@ long lu_sc_ioctl(struct lu_thread *t, const uint64_t a[6])
     uint32_t cmd = (uint32_t)a[1];
     for (size_t i = 0; i < sizeof(sc_ioctls) / sizeof(sc_ioctls[0]); i++) {
         const struct sc_ioctl *c = &sc_ioctls[i];
-        if (c->cmd != cmd)
-            continue;
+        if (c->cmd != cmd) continue;
         switch (c->arg) {
         case SC_ARG_NONE: return sc_host(SYS_ioctl, fd, (unsigned long)cmd, 0ul);
         case SC_ARG_VAL: return sc_host(SYS_ioctl, fd, (unsigned long)cmd, (unsigned long)a[2]);
@@ -190,7 +206,6 @@ long lu_sc_ioctl(struct lu_thread *t, const uint64_t a[6])
         }
     }
     /* a closed descriptor is reported before the request is judged, as the kernel does */
-    if (fcntl(fd, F_GETFD) < 0)
-        return -EBADF;
+    if (fcntl(fd, F_GETFD) < 0) return -EBADF;
     return -ENOTTY;
 }

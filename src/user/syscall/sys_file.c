@@ -29,8 +29,7 @@ long lu_sc_openat(struct lu_thread *t, const uint64_t a[6])
 {
     struct sc_path p;
     int r = sc_path_get(&p, a[1]);
-    if (r)
-        return r;
+    if (r) return r;
     return sc_host(SYS_openat, (int)a[0], p.host, (int)a[2], (mode_t)a[3]);
 }
 
@@ -38,8 +37,7 @@ static long put_stat(uint64_t g, const struct stat *st)
 {
     struct lu_rv_stat rs;
     int r = lu_conv_stat(&rs, st);
-    if (r)
-        return r;
+    if (r) return r;
     return lu_copy_to_guest(g, &rs, sizeof(rs));
 }
 
@@ -84,8 +82,7 @@ long lu_sc_statfs(struct lu_thread *t, const uint64_t a[6])
     struct sc_path p;
     struct statfs sf;
     int r = sc_path_get(&p, a[0]);
-    if (r)
-        return r;
+    if (r) return r;
     long ret = sc_host(SYS_statfs, p.host, &sf);
     return ret < 0 ? ret : lu_copy_to_guest(a[1], &sf, sizeof(sf));
 }
@@ -101,8 +98,7 @@ long lu_sc_getdents64(struct lu_thread *t, const uint64_t a[6])
 {
     /* struct linux_dirent64 is fixed-width: identical on both ABIs */
     void *buf = sc_out(a[1], (unsigned)a[2]);
-    if (!buf)
-        return -EFAULT;
+    if (!buf) return -EFAULT;
     return sc_host(SYS_getdents64, (int)a[0], buf, (unsigned)a[2]);
 }
 
@@ -110,23 +106,19 @@ long lu_sc_readlinkat(struct lu_thread *t, const uint64_t a[6])
 {
     struct sc_path p;
     long size = (long)a[3];
-    if (size <= 0)
-        return -EINVAL;
+    if (size <= 0) return -EINVAL;
     long n = lu_strncpy_from_guest(p.guest, a[1], sizeof(p.guest));
-    if (n < 0)
-        return n;
+    if (n < 0) return n;
     if (sc_path_is_self_exe(p.guest) && lu_proc.exe_path[0]) {
         /* the link names the guest program, not omnivm; readlink does not NUL-terminate */
         size_t len = strlen(lu_proc.exe_path);
-        if (len > (size_t)size)
-            len = (size_t)size;
+        if (len > (size_t)size) len = (size_t)size;
         int r = lu_copy_to_guest(a[2], lu_proc.exe_path, len);
         return r ? r : (long)len;
     }
     const char *host = lu_path(p.guest, p.tr, sizeof(p.tr));
     void *buf = sc_out(a[2], (uint64_t)size);
-    if (!buf)
-        return -EFAULT;
+    if (!buf) return -EFAULT;
     return sc_host(SYS_readlinkat, (int)a[0], host, buf, size);
 }
 
@@ -158,8 +150,7 @@ long lu_sc_symlinkat(struct lu_thread *t, const uint64_t a[6])
     /* the target is the link's content, stored verbatim: only the new name is translated */
     struct sc_path target, p;
     long n = lu_strncpy_from_guest(target.guest, a[0], sizeof(target.guest));
-    if (n < 0)
-        return n;
+    if (n < 0) return n;
     int r = sc_path_get(&p, a[2]);
     return r ? r : sc_host(SYS_symlinkat, target.guest, (int)a[1], p.host);
 }
@@ -168,8 +159,7 @@ long lu_sc_linkat(struct lu_thread *t, const uint64_t a[6])
 {
     struct sc_path from, to;
     int r = sc_path_get(&from, a[1]);
-    if (!r)
-        r = sc_path_get(&to, a[3]);
+    if (!r) r = sc_path_get(&to, a[3]);
     return r ? r : sc_host(SYS_linkat, (int)a[0], from.host, (int)a[2], to.host, (int)a[4]);
 }
 
@@ -177,10 +167,8 @@ long lu_sc_renameat2(struct lu_thread *t, const uint64_t a[6])
 {
     struct sc_path from, to;
     int r = sc_path_get(&from, a[1]);
-    if (!r)
-        r = sc_path_get(&to, a[3]);
-    return r ? r
-             : sc_host(SYS_renameat2, (int)a[0], from.host, (int)a[2], to.host, (unsigned)a[4]);
+    if (!r) r = sc_path_get(&to, a[3]);
+    return r ? r : sc_host(SYS_renameat2, (int)a[0], from.host, (int)a[2], to.host, (unsigned)a[4]);
 }
 
 long lu_sc_renameat(struct lu_thread *t, const uint64_t a[6])
@@ -193,8 +181,7 @@ long lu_sc_memfd_create(struct lu_thread *t, const uint64_t a[6])
 {
     char name[SC_XATTR_NAME_MAX];
     long n = lu_strncpy_from_guest(name, a[0], sizeof(name));
-    if (n < 0)
-        return n == -ENAMETOOLONG ? -EINVAL : n;
+    if (n < 0) return n == -ENAMETOOLONG ? -EINVAL : n;
     return sc_host(SYS_memfd_create, name, (unsigned)a[1]);
 }
 
@@ -203,8 +190,7 @@ long lu_sc_memfd_create(struct lu_thread *t, const uint64_t a[6])
 long lu_sc_getcwd(struct lu_thread *t, const uint64_t a[6])
 {
     void *buf = sc_out(a[0], a[1]);
-    if (!buf)
-        return -EFAULT;
+    if (!buf) return -EFAULT;
     return sc_host(SYS_getcwd, buf, (size_t)a[1]);
 }
 
@@ -252,8 +238,7 @@ long lu_sc_fchownat(struct lu_thread *t, const uint64_t a[6])
 {
     struct sc_path p;
     int r = sc_path_get(&p, a[1]);
-    return r ? r
-             : sc_host(SYS_fchownat, (int)a[0], p.host, (uid_t)a[2], (gid_t)a[3], (int)a[4]);
+    return r ? r : sc_host(SYS_fchownat, (int)a[0], p.host, (uid_t)a[2], (gid_t)a[3], (int)a[4]);
 }
 
 long lu_sc_fchown(struct lu_thread *t, const uint64_t a[6])
@@ -273,10 +258,8 @@ long lu_sc_utimensat(struct lu_thread *t, const uint64_t a[6])
     struct sc_path p;
     struct timespec ts[2];
     int r = sc_path_get_opt(&p, a[1]);
-    if (r)
-        return r;
-    if (a[2] && lu_copy_from_guest(ts, a[2], sizeof(ts)))
-        return -EFAULT;
+    if (r) return r;
+    if (a[2] && lu_copy_from_guest(ts, a[2], sizeof(ts))) return -EFAULT;
     return sc_host(SYS_utimensat, (int)a[0], p.host, a[2] ? ts : NULL, (int)a[3]);
 }
 
@@ -290,15 +273,13 @@ static long xattr(long host_nr, bool by_fd, enum xattr_op op, const uint64_t a[6
     struct sc_path p;
     char name[SC_XATTR_NAME_MAX];
     long r;
-    if (!by_fd && (r = sc_path_get(&p, a[0])))
-        return r;
+    if (!by_fd && (r = sc_path_get(&p, a[0]))) return r;
     uint64_t file = by_fd ? a[0] : (uint64_t)(uintptr_t)p.host;
     if (op == XA_LIST) {
         void *list = sc_out(a[1], a[2]);
         return list ? sc_host(host_nr, file, list, (size_t)a[2]) : -EFAULT;
     }
-    if ((r = get_name(name, sizeof(name), a[1])) < 0)
-        return r;
+    if ((r = get_name(name, sizeof(name), a[1])) < 0) return r;
     switch (op) {
     case XA_SET: {
         void *v = sc_in(a[2], a[3]);
@@ -308,23 +289,29 @@ static long xattr(long host_nr, bool by_fd, enum xattr_op op, const uint64_t a[6
         void *v = sc_out(a[2], a[3]);
         return v ? sc_host(host_nr, file, name, v, (size_t)a[3]) : -EFAULT;
     }
-    default:
-        return sc_host(host_nr, file, name);
+    default: return sc_host(host_nr, file, name);
     }
 }
 
-long lu_sc_setxattr(struct lu_thread *t, const uint64_t a[6]) { return xattr(SYS_setxattr, false, XA_SET, a); }
-long lu_sc_lsetxattr(struct lu_thread *t, const uint64_t a[6]) { return xattr(SYS_lsetxattr, false, XA_SET, a); }
-long lu_sc_fsetxattr(struct lu_thread *t, const uint64_t a[6]) { return xattr(SYS_fsetxattr, true, XA_SET, a); }
-long lu_sc_getxattr(struct lu_thread *t, const uint64_t a[6]) { return xattr(SYS_getxattr, false, XA_GET, a); }
-long lu_sc_lgetxattr(struct lu_thread *t, const uint64_t a[6]) { return xattr(SYS_lgetxattr, false, XA_GET, a); }
-long lu_sc_fgetxattr(struct lu_thread *t, const uint64_t a[6]) { return xattr(SYS_fgetxattr, true, XA_GET, a); }
-long lu_sc_listxattr(struct lu_thread *t, const uint64_t a[6]) { return xattr(SYS_listxattr, false, XA_LIST, a); }
-long lu_sc_llistxattr(struct lu_thread *t, const uint64_t a[6]) { return xattr(SYS_llistxattr, false, XA_LIST, a); }
-long lu_sc_flistxattr(struct lu_thread *t, const uint64_t a[6]) { return xattr(SYS_flistxattr, true, XA_LIST, a); }
-long lu_sc_removexattr(struct lu_thread *t, const uint64_t a[6]) { return xattr(SYS_removexattr, false, XA_REMOVE, a); }
-long lu_sc_lremovexattr(struct lu_thread *t, const uint64_t a[6]) { return xattr(SYS_lremovexattr, false, XA_REMOVE, a); }
-long lu_sc_fremovexattr(struct lu_thread *t, const uint64_t a[6]) { return xattr(SYS_fremovexattr, true, XA_REMOVE, a); }
+/* one wrapper per call: the host number, whether a[0] is a descriptor, the operation */
+#define SC_XATTR(name, by_fd, op)                                                                  \
+    long lu_sc_##name(struct lu_thread *t, const uint64_t a[6])                                    \
+    {                                                                                              \
+        return xattr(SYS_##name, by_fd, op, a);                                                    \
+    }
+SC_XATTR(setxattr, false, XA_SET)
+SC_XATTR(lsetxattr, false, XA_SET)
+SC_XATTR(fsetxattr, true, XA_SET)
+SC_XATTR(getxattr, false, XA_GET)
+SC_XATTR(lgetxattr, false, XA_GET)
+SC_XATTR(fgetxattr, true, XA_GET)
+SC_XATTR(listxattr, false, XA_LIST)
+SC_XATTR(llistxattr, false, XA_LIST)
+SC_XATTR(flistxattr, true, XA_LIST)
+SC_XATTR(removexattr, false, XA_REMOVE)
+SC_XATTR(lremovexattr, false, XA_REMOVE)
+SC_XATTR(fremovexattr, true, XA_REMOVE)
+#undef SC_XATTR
 
 /* ---- inotify watches name files ---- */
 

@@ -22,9 +22,9 @@
 enum futex_word { FW_UNUSED, FW_HASH, FW_READ, FW_WRITE };
 
 struct futex_op {
-    uint8_t uaddr;      /* enum futex_word */
+    uint8_t uaddr; /* enum futex_word */
     uint8_t uaddr2;
-    bool timeout;       /* a[3] is a timespec pointer (else val2, an integer) */
+    bool timeout; /* a[3] is a timespec pointer (else val2, an integer) */
 };
 
 static const struct futex_op futex_ops[] = {
@@ -49,12 +49,9 @@ static const struct futex_op futex_ops[] = {
  * addresses alias one host futex. */
 static void *futex_word(uint64_t g, enum futex_word how)
 {
-    if (g & 3)
-        return NULL;
-    if (how == FW_WRITE)
-        return sc_out(g, 4);
-    if (how == FW_READ)
-        return sc_in(g, 4);
+    if (g & 3) return NULL;
+    if (how == FW_WRITE) return sc_out(g, 4);
+    if (how == FW_READ) return sc_in(g, 4);
     return g < LU_SPACE ? lu_g2h(g) : NULL;
 }
 
@@ -67,20 +64,17 @@ long lu_sc_futex(struct lu_thread *t, const uint64_t a[6])
     const struct futex_op *f = &futex_ops[cmd];
 
     void *uaddr = futex_word(a[0], f->uaddr);
-    if (!uaddr)
-        return a[0] & 3 ? -EINVAL : -EFAULT;
+    if (!uaddr) return a[0] & 3 ? -EINVAL : -EFAULT;
     void *uaddr2 = NULL;
     if (f->uaddr2 != FW_UNUSED) {
-        if (!(uaddr2 = futex_word(a[4], f->uaddr2)))
-            return a[4] & 3 ? -EINVAL : -EFAULT;
+        if (!(uaddr2 = futex_word(a[4], f->uaddr2))) return a[4] & 3 ? -EINVAL : -EFAULT;
     }
 
-    uint64_t arg4 = a[3];  /* val2, passed as the pointer-sized argument */
+    uint64_t arg4 = a[3]; /* val2, passed as the pointer-sized argument */
     struct timespec ts;
     void *timeout = (void *)(uintptr_t)arg4;
     if (f->timeout) {
-        if (arg4 && lu_copy_from_guest(&ts, arg4, sizeof(ts)))
-            return -EFAULT;
+        if (arg4 && lu_copy_from_guest(&ts, arg4, sizeof(ts))) return -EFAULT;
         timeout = arg4 ? &ts : NULL;
     }
     return sc_host(SYS_futex, uaddr, op, (uint32_t)a[2], timeout, uaddr2, (uint32_t)a[5]);

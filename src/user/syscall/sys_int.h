@@ -27,16 +27,14 @@
  * buffer is never touched, so any address will do (read(fd, NULL, 0) is valid). */
 static inline void *sc_in(uint64_t g, uint64_t len)
 {
-    if (len && !lu_access_ok(g, len, PROT_READ))
-        return NULL;
+    if (len && !lu_access_ok(g, len, PROT_READ)) return NULL;
     return lu_g2h(g);
 }
 
 /* Host pointer to a guest buffer the host kernel writes, or NULL (-EFAULT). */
 static inline void *sc_out(uint64_t g, uint64_t len)
 {
-    if (len && lu_prepare_write(g, len))
-        return NULL;
+    if (len && lu_prepare_write(g, len)) return NULL;
     return lu_g2h(g);
 }
 
@@ -53,7 +51,7 @@ static inline int sc_put_opt(uint64_t g, const void *src, size_t len)
 
 /* A guest path copied into host memory and translated for the sysroot. */
 struct sc_path {
-    const char *host;       /* what to hand the host kernel: guest or tr */
+    const char *host; /* what to hand the host kernel: guest or tr */
     char guest[PATH_MAX];
     char tr[PATH_MAX];
 };
@@ -80,11 +78,14 @@ void sc_iov_free(struct iovec *v, struct iovec buf[SC_IOV_STACK]);
 
 /* Installs the guest's temporary mask (g_mask: guest pointer to size bytes, or 0 for
  * none) for the duration of a waiting call: 0, -EINVAL/-EFAULT, or -EINTR when a signal
- * the mask unblocks is already pending (the wait must not start). leave() gets the call's
- * result: after -EINTR the old mask returns once the signal has been delivered. */
+ * the mask unblocks is already pending (the wait must not start). Between enter and
+ * leave all host signals are blocked except while the host call waits with host_mask.
+ * leave() gets the call's result: after -EINTR the old mask returns once the signal has
+ * been delivered. */
 struct sc_sigmask_save {
     bool active;
     sigset_t old;
+    uint64_t host_mask; /* what the host call installs while it waits */
 };
 int sc_sigmask_enter(struct lu_thread *t, uint64_t g_mask, uint64_t size,
                      struct sc_sigmask_save *s);

@@ -28,8 +28,7 @@ long lu_sc_socketpair(struct lu_thread *t, const uint64_t a[6])
 {
     int sv[2];
     long r = sc_host(SYS_socketpair, (int)a[0], (int)a[1], (int)a[2], sv);
-    if (r < 0)
-        return r;
+    if (r < 0) return r;
     if (lu_copy_to_guest(a[3], sv, sizeof(sv))) {
         close(sv[0]);
         close(sv[1]);
@@ -44,17 +43,29 @@ static long addr_call(long host_nr, const uint64_t a[6])
     return addr ? sc_host(host_nr, (int)a[0], addr, (socklen_t)a[2]) : -EFAULT;
 }
 
-long lu_sc_bind(struct lu_thread *t, const uint64_t a[6]) { return addr_call(SYS_bind, a); }
-long lu_sc_connect(struct lu_thread *t, const uint64_t a[6]) { return addr_call(SYS_connect, a); }
-long lu_sc_listen(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_listen, (int)a[0], (int)a[1]); }
-long lu_sc_shutdown(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_shutdown, (int)a[0], (int)a[1]); }
+long lu_sc_bind(struct lu_thread *t, const uint64_t a[6])
+{
+    return addr_call(SYS_bind, a);
+}
+long lu_sc_connect(struct lu_thread *t, const uint64_t a[6])
+{
+    return addr_call(SYS_connect, a);
+}
+long lu_sc_listen(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_listen, (int)a[0], (int)a[1]);
+}
+long lu_sc_shutdown(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_shutdown, (int)a[0], (int)a[1]);
+}
 
 /* ---- address results ---- */
 
 /* A guest (sockaddr *, socklen_t *) pair, filled from host storage after the call. */
 struct sc_addr_out {
     uint64_t g_addr, g_len;
-    socklen_t len;                 /* in: storage size; out: the address's full length */
+    socklen_t len; /* in: storage size; out: the address's full length */
     struct sockaddr_storage ss;
 };
 
@@ -63,24 +74,19 @@ static int addr_out_begin(struct sc_addr_out *o, uint64_t g_addr, uint64_t g_len
     o->g_addr = g_addr;
     o->g_len = g_addr ? g_len : 0;
     o->len = sizeof(o->ss);
-    if (!o->g_len)
-        return 0;
+    if (!o->g_len) return 0;
     int glen;
-    if (lu_copy_from_guest(&glen, g_len, sizeof(glen)))
-        return -EFAULT;
+    if (lu_copy_from_guest(&glen, g_len, sizeof(glen))) return -EFAULT;
     return glen < 0 ? -EINVAL : 0;
 }
 
 static int addr_out_end(struct sc_addr_out *o)
 {
-    if (!o->g_len)
-        return 0;
+    if (!o->g_len) return 0;
     int glen;
-    if (lu_copy_from_guest(&glen, o->g_len, sizeof(glen)))
-        return -EFAULT;
+    if (lu_copy_from_guest(&glen, o->g_len, sizeof(glen))) return -EFAULT;
     size_t n = o->len < (socklen_t)glen ? o->len : (size_t)glen;
-    if (n > sizeof(o->ss))
-        n = sizeof(o->ss);
+    if (n > sizeof(o->ss)) n = sizeof(o->ss);
     if (lu_copy_to_guest(o->g_addr, &o->ss, n) ||
         lu_copy_to_guest(o->g_len, &o->len, sizeof(o->len)))
         return -EFAULT;
@@ -91,8 +97,7 @@ static long accept_common(const uint64_t a[6], int flags)
 {
     struct sc_addr_out o;
     int r = addr_out_begin(&o, a[1], a[2]);
-    if (r)
-        return r;
+    if (r) return r;
     long fd = sc_host(SYS_accept4, (int)a[0], o.g_len ? (struct sockaddr *)&o.ss : NULL,
                       o.g_len ? &o.len : NULL, flags);
     if (fd >= 0 && addr_out_end(&o)) {
@@ -102,23 +107,33 @@ static long accept_common(const uint64_t a[6], int flags)
     return fd;
 }
 
-long lu_sc_accept(struct lu_thread *t, const uint64_t a[6]) { return accept_common(a, 0); }
-long lu_sc_accept4(struct lu_thread *t, const uint64_t a[6]) { return accept_common(a, (int)a[3]); }
+long lu_sc_accept(struct lu_thread *t, const uint64_t a[6])
+{
+    return accept_common(a, 0);
+}
+long lu_sc_accept4(struct lu_thread *t, const uint64_t a[6])
+{
+    return accept_common(a, (int)a[3]);
+}
 
 static long name_call(long host_nr, const uint64_t a[6])
 {
     struct sc_addr_out o;
-    if (!a[1] || !a[2])
-        return -EFAULT;
+    if (!a[1] || !a[2]) return -EFAULT;
     int r = addr_out_begin(&o, a[1], a[2]);
-    if (r)
-        return r;
+    if (r) return r;
     long ret = sc_host(host_nr, (int)a[0], &o.ss, &o.len);
     return ret < 0 ? ret : addr_out_end(&o);
 }
 
-long lu_sc_getsockname(struct lu_thread *t, const uint64_t a[6]) { return name_call(SYS_getsockname, a); }
-long lu_sc_getpeername(struct lu_thread *t, const uint64_t a[6]) { return name_call(SYS_getpeername, a); }
+long lu_sc_getsockname(struct lu_thread *t, const uint64_t a[6])
+{
+    return name_call(SYS_getsockname, a);
+}
+long lu_sc_getpeername(struct lu_thread *t, const uint64_t a[6])
+{
+    return name_call(SYS_getpeername, a);
+}
 
 /* ---- data ---- */
 
@@ -126,24 +141,20 @@ long lu_sc_sendto(struct lu_thread *t, const uint64_t a[6])
 {
     void *buf = sc_in(a[1], a[2]);
     void *addr = a[4] ? sc_in(a[4], (uint32_t)a[5]) : NULL;
-    if (!buf || (a[4] && !addr))
-        return -EFAULT;
+    if (!buf || (a[4] && !addr)) return -EFAULT;
     return sc_host(SYS_sendto, (int)a[0], buf, (size_t)a[2], (int)a[3], addr, (socklen_t)a[5]);
 }
 
 long lu_sc_recvfrom(struct lu_thread *t, const uint64_t a[6])
 {
     void *buf = sc_out(a[1], a[2]);
-    if (!buf)
-        return -EFAULT;
+    if (!buf) return -EFAULT;
     struct sc_addr_out o;
     int r = addr_out_begin(&o, a[4], a[5]);
-    if (r)
-        return r;
+    if (r) return r;
     long n = sc_host(SYS_recvfrom, (int)a[0], buf, (size_t)a[2], (int)a[3],
                      o.g_len ? (struct sockaddr *)&o.ss : NULL, o.g_len ? &o.len : NULL);
-    if (n >= 0 && addr_out_end(&o))
-        return -EFAULT;
+    if (n >= 0 && addr_out_end(&o)) return -EFAULT;
     return n;
 }
 
@@ -156,19 +167,15 @@ struct sc_msg {
 
 static int msg_get(struct sc_msg *m, uint64_t g, bool recv)
 {
-    if (lu_copy_from_guest(&m->h, g, sizeof(m->h)))
-        return -EFAULT;
+    if (lu_copy_from_guest(&m->h, g, sizeof(m->h))) return -EFAULT;
     uint64_t name = (uintptr_t)m->h.msg_name, ctl = (uintptr_t)m->h.msg_control;
     uint64_t iov = (uintptr_t)m->h.msg_iov;
-    m->h.msg_name = name ? (recv ? sc_out(name, m->h.msg_namelen) : sc_in(name, m->h.msg_namelen))
-                         : NULL;
-    m->h.msg_control = ctl ? (recv ? sc_out(ctl, m->h.msg_controllen)
-                                   : sc_in(ctl, m->h.msg_controllen))
-                           : NULL;
-    if ((name && !m->h.msg_name) || (ctl && !m->h.msg_control))
-        return -EFAULT;
-    if ((int)m->h.msg_namelen < 0)
-        return -EINVAL;
+    m->h.msg_name =
+        name ? (recv ? sc_out(name, m->h.msg_namelen) : sc_in(name, m->h.msg_namelen)) : NULL;
+    m->h.msg_control =
+        ctl ? (recv ? sc_out(ctl, m->h.msg_controllen) : sc_in(ctl, m->h.msg_controllen)) : NULL;
+    if ((name && !m->h.msg_name) || (ctl && !m->h.msg_control)) return -EFAULT;
+    if ((int)m->h.msg_namelen < 0) return -EINVAL;
     return sc_iov_get(iov, (long)m->h.msg_iovlen, recv, m->iov_buf, &m->h.msg_iov);
 }
 
@@ -194,8 +201,7 @@ static long msg_send_one(int fd, uint64_t g, int flags)
 {
     struct sc_msg m;
     int r = msg_get(&m, g, false);
-    if (r)
-        return r;
+    if (r) return r;
     long n = sc_host(SYS_sendmsg, fd, &m.h, flags);
     msg_free(&m);
     return n;
@@ -205,12 +211,10 @@ static long msg_recv_one(int fd, uint64_t g, int flags)
 {
     struct sc_msg m;
     int r = msg_get(&m, g, true);
-    if (r)
-        return r;
+    if (r) return r;
     long n = sc_host(SYS_recvmsg, fd, &m.h, flags);
     msg_free(&m);
-    if (n >= 0 && msg_put_back(&m, g))
-        return -EFAULT;
+    if (n >= 0 && msg_put_back(&m, g)) return -EFAULT;
     return n;
 }
 
@@ -241,8 +245,7 @@ long lu_sc_sendmmsg(struct lu_thread *t, const uint64_t a[6])
     long n = 0;
     for (i = 0; i < vlen; i++) {
         n = msg_send_one((int)a[0], a[1] + i * sizeof(struct mmsghdr), (int)a[3]);
-        if (n < 0 || mmsg_len_put(a[1], i, n))
-            break;
+        if (n < 0 || mmsg_len_put(a[1], i, n)) break;
     }
     return i ? (long)i : (n < 0 ? n : (vlen ? -EFAULT : 0));
 }
@@ -261,10 +264,8 @@ long lu_sc_recvmmsg(struct lu_thread *t, const uint64_t a[6])
     struct timespec tmo;
     int64_t deadline = 0;
     if (a[4]) {
-        if (lu_copy_from_guest(&tmo, a[4], sizeof(tmo)))
-            return -EFAULT;
-        if (tmo.tv_sec < 0 || tmo.tv_nsec < 0 || tmo.tv_nsec >= 1000000000)
-            return -EINVAL;
+        if (lu_copy_from_guest(&tmo, a[4], sizeof(tmo))) return -EFAULT;
+        if (tmo.tv_sec < 0 || tmo.tv_nsec < 0 || tmo.tv_nsec >= 1000000000) return -EINVAL;
         deadline = mono_ns() + tmo.tv_sec * 1000000000ll + tmo.tv_nsec;
     }
     unsigned i;
@@ -273,8 +274,7 @@ long lu_sc_recvmmsg(struct lu_thread *t, const uint64_t a[6])
         /* MSG_WAITFORONE: block for the first message only */
         int f = i && (flags & MSG_WAITFORONE) ? flags | MSG_DONTWAIT : flags;
         n = msg_recv_one((int)a[0], a[1] + i * sizeof(struct mmsghdr), f & ~MSG_WAITFORONE);
-        if (n < 0 || mmsg_len_put(a[1], i, n))
-            break;
+        if (n < 0 || mmsg_len_put(a[1], i, n)) break;
         /* the kernel checks the timeout only after each datagram, never while blocked */
         if (a[4] && mono_ns() >= deadline) {
             i++;
@@ -283,8 +283,7 @@ long lu_sc_recvmmsg(struct lu_thread *t, const uint64_t a[6])
     }
     if (a[4]) {
         int64_t left = deadline - mono_ns();
-        if (left < 0)
-            left = 0;
+        if (left < 0) left = 0;
         tmo = (struct timespec){left / 1000000000, left % 1000000000};
         (void)lu_copy_to_guest(a[4], &tmo, sizeof(tmo));
     }
@@ -300,10 +299,8 @@ long lu_sc_setsockopt(struct lu_thread *t, const uint64_t a[6])
     if (level == SOL_SOCKET && (name == SO_ATTACH_FILTER || name == SO_ATTACH_REUSEPORT_CBPF)) {
         /* struct sock_fprog holds a pointer to the filter program */
         struct sock_fprog prog;
-        if (len < sizeof(prog))
-            return -EINVAL;
-        if (lu_copy_from_guest(&prog, a[3], sizeof(prog)))
-            return -EFAULT;
+        if (len < sizeof(prog)) return -EINVAL;
+        if (lu_copy_from_guest(&prog, a[3], sizeof(prog))) return -EFAULT;
         uint64_t filter = (uintptr_t)prog.filter;
         if (!(prog.filter = sc_in(filter, (uint64_t)prog.len * sizeof(struct sock_filter))))
             return -EFAULT;
@@ -316,16 +313,12 @@ long lu_sc_setsockopt(struct lu_thread *t, const uint64_t a[6])
 long lu_sc_getsockopt(struct lu_thread *t, const uint64_t a[6])
 {
     int glen;
-    if (lu_copy_from_guest(&glen, a[4], sizeof(glen)))
-        return -EFAULT;
-    if (glen < 0)
-        return -EINVAL;
+    if (lu_copy_from_guest(&glen, a[4], sizeof(glen))) return -EFAULT;
+    if (glen < 0) return -EINVAL;
     socklen_t len = (socklen_t)glen;
     void *val = sc_out(a[3], len);
-    if (!val)
-        return -EFAULT;
+    if (!val) return -EFAULT;
     long r = sc_host(SYS_getsockopt, (int)a[0], (int)a[1], (int)a[2], val, &len);
-    if (r >= 0 && lu_copy_to_guest(a[4], &len, sizeof(len)))
-        return -EFAULT;
+    if (r >= 0 && lu_copy_to_guest(a[4], &len, sizeof(len))) return -EFAULT;
     return r;
 }

@@ -26,17 +26,39 @@
 
 /* ---- ids ---- */
 
-long lu_sc_getpid(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_getpid); }
-long lu_sc_getppid(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_getppid); }
-long lu_sc_gettid(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_gettid); }
-long lu_sc_getuid(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_getuid); }
-long lu_sc_geteuid(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_geteuid); }
-long lu_sc_getgid(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_getgid); }
-long lu_sc_getegid(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_getegid); }
-long lu_sc_setuid(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_setuid, (uid_t)a[0]); }
-long lu_sc_setgid(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_setgid, (gid_t)a[0]); }
-long lu_sc_setfsuid(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_setfsuid, (uid_t)a[0]); }
-long lu_sc_setfsgid(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_setfsgid, (gid_t)a[0]); }
+/* calls without arguments */
+#define SC_NOARGS(name)                                                                            \
+    long lu_sc_##name(struct lu_thread *t, const uint64_t a[6])                                    \
+    {                                                                                              \
+        return sc_host(SYS_##name);                                                                \
+    }
+SC_NOARGS(getpid)
+SC_NOARGS(getppid)
+SC_NOARGS(gettid)
+SC_NOARGS(getuid)
+SC_NOARGS(geteuid)
+SC_NOARGS(getgid)
+SC_NOARGS(getegid)
+SC_NOARGS(setsid)
+SC_NOARGS(sched_yield)
+#undef SC_NOARGS
+
+long lu_sc_setuid(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_setuid, (uid_t)a[0]);
+}
+long lu_sc_setgid(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_setgid, (gid_t)a[0]);
+}
+long lu_sc_setfsuid(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_setfsuid, (uid_t)a[0]);
+}
+long lu_sc_setfsgid(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_setfsgid, (gid_t)a[0]);
+}
 
 long lu_sc_setreuid(struct lu_thread *t, const uint64_t a[6])
 {
@@ -61,11 +83,9 @@ long lu_sc_setresgid(struct lu_thread *t, const uint64_t a[6])
 /* getresuid/getresgid: three 32-bit ids to three guest pointers */
 static long put_three_ids(const uint64_t a[6], const uint32_t id[3], long r)
 {
-    if (r < 0)
-        return r;
+    if (r < 0) return r;
     for (int i = 0; i < 3; i++)
-        if (lu_copy_to_guest(a[i], &id[i], sizeof(id[i])))
-            return -EFAULT;
+        if (lu_copy_to_guest(a[i], &id[i], sizeof(id[i]))) return -EFAULT;
     return 0;
 }
 
@@ -84,8 +104,7 @@ long lu_sc_getresgid(struct lu_thread *t, const uint64_t a[6])
 long lu_sc_getgroups(struct lu_thread *t, const uint64_t a[6])
 {
     int n = (int)a[0];
-    if (n < 0)
-        return -EINVAL;
+    if (n < 0) return -EINVAL;
     void *list = sc_out(a[1], (uint64_t)n * sizeof(gid_t));
     return list ? sc_host(SYS_getgroups, n, list) : -EFAULT;
 }
@@ -104,24 +123,29 @@ long lu_sc_setpgid(struct lu_thread *t, const uint64_t a[6])
     return sc_host(SYS_setpgid, (pid_t)a[0], (pid_t)a[1]);
 }
 
-long lu_sc_getpgid(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_getpgid, (pid_t)a[0]); }
-long lu_sc_getsid(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_getsid, (pid_t)a[0]); }
-long lu_sc_setsid(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_setsid); }
-long lu_sc_umask(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_umask, (mode_t)a[0]); }
+long lu_sc_getpgid(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_getpgid, (pid_t)a[0]);
+}
+long lu_sc_getsid(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_getsid, (pid_t)a[0]);
+}
+long lu_sc_umask(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_umask, (mode_t)a[0]);
+}
 
 long lu_sc_capget(struct lu_thread *t, const uint64_t a[6])
 {
     struct __user_cap_header_struct hdr;
     struct __user_cap_data_struct data[2];
-    if (lu_copy_from_guest(&hdr, a[0], sizeof(hdr)))
-        return -EFAULT;
+    if (lu_copy_from_guest(&hdr, a[0], sizeof(hdr))) return -EFAULT;
     int n = hdr.version == _LINUX_CAPABILITY_VERSION_1 ? 1 : 2;
     long r = sc_host(SYS_capget, &hdr, a[1] ? data : NULL);
     /* the kernel writes back its preferred version when it rejects the asked one */
-    if (lu_copy_to_guest(a[0], &hdr, sizeof(hdr)))
-        return -EFAULT;
-    if (r == 0 && a[1] && lu_copy_to_guest(a[1], data, n * sizeof(data[0])))
-        return -EFAULT;
+    if (lu_copy_to_guest(a[0], &hdr, sizeof(hdr))) return -EFAULT;
+    if (r == 0 && a[1] && lu_copy_to_guest(a[1], data, n * sizeof(data[0]))) return -EFAULT;
     return r;
 }
 
@@ -129,11 +153,9 @@ long lu_sc_capset(struct lu_thread *t, const uint64_t a[6])
 {
     struct __user_cap_header_struct hdr;
     struct __user_cap_data_struct data[2];
-    if (lu_copy_from_guest(&hdr, a[0], sizeof(hdr)))
-        return -EFAULT;
+    if (lu_copy_from_guest(&hdr, a[0], sizeof(hdr))) return -EFAULT;
     int n = hdr.version == _LINUX_CAPABILITY_VERSION_1 ? 1 : 2;
-    if (lu_copy_from_guest(data, a[1], n * sizeof(data[0])))
-        return -EFAULT;
+    if (lu_copy_from_guest(data, a[1], n * sizeof(data[0]))) return -EFAULT;
     return sc_host(SYS_capset, &hdr, data);
 }
 
@@ -143,8 +165,7 @@ long lu_sc_uname(struct lu_thread *t, const uint64_t a[6])
 {
     struct utsname u;
     long r = sc_host(SYS_uname, &u);
-    if (r < 0)
-        return r;
+    if (r < 0) return r;
     strcpy(u.machine, "riscv64");
     return lu_copy_to_guest(a[0], &u, sizeof(u));
 }
@@ -174,18 +195,15 @@ long lu_sc_prlimit64(struct lu_thread *t, const uint64_t a[6])
     pid_t pid = (pid_t)a[0];
     int res = (int)a[1];
     struct rlimit nv, ov;
-    if (a[2] && lu_copy_from_guest(&nv, a[2], sizeof(nv)))
-        return -EFAULT;
+    if (a[2] && lu_copy_from_guest(&nv, a[2], sizeof(nv))) return -EFAULT;
     const struct rlimit *newp = a[2] ? &nv : NULL;
     bool self = pid == 0 || pid == getpid();
     if (newp && self && (res == RLIMIT_AS || res == RLIMIT_DATA || res == RLIMIT_STACK)) {
-        if (nv.rlim_cur > nv.rlim_max)
-            return -EINVAL;
+        if (nv.rlim_cur > nv.rlim_max) return -EINVAL;
         newp = NULL; /* accepted, not applied: see the file comment */
     }
     long r = sc_host(SYS_prlimit64, pid, res, newp, a[3] ? &ov : NULL);
-    if (r == 0 && a[3] && lu_copy_to_guest(a[3], &ov, sizeof(ov)))
-        return -EFAULT;
+    if (r == 0 && a[3] && lu_copy_to_guest(a[3], &ov, sizeof(ov))) return -EFAULT;
     return r;
 }
 
@@ -215,8 +233,7 @@ long lu_sc_wait4(struct lu_thread *t, const uint64_t a[6])
     int status;
     struct rusage ru;
     long r = sc_host(SYS_wait4, (pid_t)a[0], &status, (int)a[2], a[3] ? &ru : NULL);
-    if (r > 0 && (sc_put_opt(a[1], &status, sizeof(status)) ||
-                  sc_put_opt(a[3], &ru, sizeof(ru))))
+    if (r > 0 && (sc_put_opt(a[1], &status, sizeof(status)) || sc_put_opt(a[3], &ru, sizeof(ru))))
         return -EFAULT;
     return r;
 }
@@ -235,16 +252,23 @@ long lu_sc_waitid(struct lu_thread *t, const uint64_t a[6])
 
 /* ---- scheduling ---- */
 
-long lu_sc_sched_yield(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_sched_yield); }
-long lu_sc_sched_getscheduler(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_sched_getscheduler, (pid_t)a[0]); }
-long lu_sc_sched_get_priority_max(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_sched_get_priority_max, (int)a[0]); }
-long lu_sc_sched_get_priority_min(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_sched_get_priority_min, (int)a[0]); }
+long lu_sc_sched_getscheduler(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_sched_getscheduler, (pid_t)a[0]);
+}
+long lu_sc_sched_get_priority_max(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_sched_get_priority_max, (int)a[0]);
+}
+long lu_sc_sched_get_priority_min(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_sched_get_priority_min, (int)a[0]);
+}
 
 long lu_sc_sched_setparam(struct lu_thread *t, const uint64_t a[6])
 {
     struct sched_param p;
-    if (lu_copy_from_guest(&p, a[1], sizeof(p)))
-        return -EFAULT;
+    if (lu_copy_from_guest(&p, a[1], sizeof(p))) return -EFAULT;
     return sc_host(SYS_sched_setparam, (pid_t)a[0], &p);
 }
 
@@ -258,8 +282,7 @@ long lu_sc_sched_getparam(struct lu_thread *t, const uint64_t a[6])
 long lu_sc_sched_setscheduler(struct lu_thread *t, const uint64_t a[6])
 {
     struct sched_param p;
-    if (lu_copy_from_guest(&p, a[2], sizeof(p)))
-        return -EFAULT;
+    if (lu_copy_from_guest(&p, a[2], sizeof(p))) return -EFAULT;
     return sc_host(SYS_sched_setscheduler, (pid_t)a[0], (int)a[1], &p);
 }
 
@@ -288,14 +311,12 @@ long lu_sc_sched_setaffinity(struct lu_thread *t, const uint64_t a[6])
 long lu_sc_sched_setattr(struct lu_thread *t, const uint64_t a[6])
 {
     uint32_t attr[SC_SCHED_ATTR_MAX / 4] = {0};
-    if (lu_copy_from_guest(attr, a[1], 4))
-        return -EFAULT;
+    if (lu_copy_from_guest(attr, a[1], 4)) return -EFAULT;
     /* first field: the structure's size as the caller knows it (0 = the first version) */
     uint32_t size = attr[0] ? attr[0] : 48;
     if (size > SC_SCHED_ATTR_MAX)
         size = SC_SCHED_ATTR_MAX; /* the kernel checks the tail beyond its own size is 0 */
-    if (lu_copy_from_guest(attr, a[1], size))
-        return -EFAULT;
+    if (lu_copy_from_guest(attr, a[1], size)) return -EFAULT;
     return sc_host(SYS_sched_setattr, (pid_t)a[0], attr, (unsigned)a[2]);
 }
 
@@ -303,8 +324,7 @@ long lu_sc_sched_getattr(struct lu_thread *t, const uint64_t a[6])
 {
     uint32_t attr[SC_SCHED_ATTR_MAX / 4] = {0};
     unsigned size = (unsigned)a[2];
-    if (size > SC_SCHED_ATTR_MAX)
-        size = SC_SCHED_ATTR_MAX;
+    if (size > SC_SCHED_ATTR_MAX) size = SC_SCHED_ATTR_MAX;
     long r = sc_host(SYS_sched_getattr, (pid_t)a[0], attr, size, (unsigned)a[3]);
     return r < 0 ? r : lu_copy_to_guest(a[1], attr, size);
 }
@@ -340,10 +360,8 @@ long lu_sc_prctl(struct lu_thread *t, const uint64_t a[6])
          * than fail on a name that ends at an unmapped page */
         char name[16] = {0};
         for (int i = 0; i < 15; i++) {
-            if (lu_copy_from_guest(&name[i], a[1] + (uint64_t)i, 1))
-                return -EFAULT;
-            if (!name[i])
-                break;
+            if (lu_copy_from_guest(&name[i], a[1] + (uint64_t)i, 1)) return -EFAULT;
+            if (!name[i]) break;
         }
         return sc_host(SYS_prctl, PR_SET_NAME, name, 0ul, 0ul, 0ul);
     }
@@ -360,11 +378,21 @@ long lu_sc_prctl(struct lu_thread *t, const uint64_t a[6])
     }
     case PR_GET_TID_ADDRESS:
         return lu_copy_to_guest(a[1], &t->clear_child_tid, sizeof(t->clear_child_tid));
-    case PR_SET_PDEATHSIG: case PR_GET_DUMPABLE: case PR_SET_DUMPABLE:
-    case PR_GET_KEEPCAPS: case PR_SET_KEEPCAPS: case PR_GET_TIMERSLACK:
-    case PR_SET_TIMERSLACK: case PR_SET_CHILD_SUBREAPER: case PR_GET_NO_NEW_PRIVS:
-    case PR_SET_NO_NEW_PRIVS: case PR_CAPBSET_READ: case PR_CAP_AMBIENT:
-    case PR_GET_THP_DISABLE: case PR_SET_THP_DISABLE: case PR_GET_SECCOMP:
+    case PR_SET_PDEATHSIG:
+    case PR_GET_DUMPABLE:
+    case PR_SET_DUMPABLE:
+    case PR_GET_KEEPCAPS:
+    case PR_SET_KEEPCAPS:
+    case PR_GET_TIMERSLACK:
+    case PR_SET_TIMERSLACK:
+    case PR_SET_CHILD_SUBREAPER:
+    case PR_GET_NO_NEW_PRIVS:
+    case PR_SET_NO_NEW_PRIVS:
+    case PR_CAPBSET_READ:
+    case PR_CAP_AMBIENT:
+    case PR_GET_THP_DISABLE:
+    case PR_SET_THP_DISABLE:
+    case PR_GET_SECCOMP:
         /* integer arguments only */
         return sc_host(SYS_prctl, opt, (unsigned long)a[1], (unsigned long)a[2],
                        (unsigned long)a[3], (unsigned long)a[4]);

@@ -11,14 +11,11 @@
 
 #define SC_IOV_MAX 1024 /* UIO_MAXIOV: the kernel's own limit */
 
-int sc_iov_get(uint64_t g, long cnt, bool write, struct iovec buf[SC_IOV_STACK],
-               struct iovec **out)
+int sc_iov_get(uint64_t g, long cnt, bool write, struct iovec buf[SC_IOV_STACK], struct iovec **out)
 {
-    if (cnt < 0 || cnt > SC_IOV_MAX)
-        return -EINVAL;
+    if (cnt < 0 || cnt > SC_IOV_MAX) return -EINVAL;
     struct iovec *v = buf;
-    if (cnt > SC_IOV_STACK && !(v = malloc((size_t)cnt * sizeof(*v))))
-        return -ENOMEM;
+    if (cnt > SC_IOV_STACK && !(v = malloc((size_t)cnt * sizeof(*v)))) return -ENOMEM;
     /* struct iovec is {u64 base; u64 len} on both ABIs: copy, then translate bases */
     int r = cnt ? lu_copy_from_guest(v, g, (size_t)cnt * sizeof(*v)) : 0;
     for (long i = 0; !r && i < cnt; i++) {
@@ -38,8 +35,7 @@ int sc_iov_get(uint64_t g, long cnt, bool write, struct iovec buf[SC_IOV_STACK],
 
 void sc_iov_free(struct iovec *v, struct iovec buf[SC_IOV_STACK])
 {
-    if (v != buf)
-        free(v);
+    if (v != buf) free(v);
 }
 
 long lu_sc_read(struct lu_thread *t, const uint64_t a[6])
@@ -72,19 +68,24 @@ static long vec_io(long host_nr, bool write_mem, const uint64_t a[6])
 {
     struct iovec buf[SC_IOV_STACK], *v;
     int r = sc_iov_get(a[1], (long)(int)a[2], write_mem, buf, &v);
-    if (r)
-        return r;
+    if (r) return r;
     long ret = sc_host(host_nr, (int)a[0], v, (int)a[2], a[3], a[4], a[5]);
     sc_iov_free(v, buf);
     return ret;
 }
 
-long lu_sc_readv(struct lu_thread *t, const uint64_t a[6]) { return vec_io(SYS_readv, true, a); }
-long lu_sc_writev(struct lu_thread *t, const uint64_t a[6]) { return vec_io(SYS_writev, false, a); }
-long lu_sc_preadv(struct lu_thread *t, const uint64_t a[6]) { return vec_io(SYS_preadv, true, a); }
-long lu_sc_pwritev(struct lu_thread *t, const uint64_t a[6]) { return vec_io(SYS_pwritev, false, a); }
-long lu_sc_preadv2(struct lu_thread *t, const uint64_t a[6]) { return vec_io(SYS_preadv2, true, a); }
-long lu_sc_pwritev2(struct lu_thread *t, const uint64_t a[6]) { return vec_io(SYS_pwritev2, false, a); }
+#define SC_VEC_IO(name, write_mem)                                                                 \
+    long lu_sc_##name(struct lu_thread *t, const uint64_t a[6])                                    \
+    {                                                                                              \
+        return vec_io(SYS_##name, write_mem, a);                                                   \
+    }
+SC_VEC_IO(readv, true)
+SC_VEC_IO(writev, false)
+SC_VEC_IO(preadv, true)
+SC_VEC_IO(pwritev, false)
+SC_VEC_IO(preadv2, true)
+SC_VEC_IO(pwritev2, false)
+#undef SC_VEC_IO
 
 long lu_sc_lseek(struct lu_thread *t, const uint64_t a[6])
 {
@@ -117,9 +118,18 @@ long lu_sc_sync(struct lu_thread *t, const uint64_t a[6])
     return 0;
 }
 
-long lu_sc_fsync(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_fsync, (int)a[0]); }
-long lu_sc_fdatasync(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_fdatasync, (int)a[0]); }
-long lu_sc_syncfs(struct lu_thread *t, const uint64_t a[6]) { return sc_host(SYS_syncfs, (int)a[0]); }
+long lu_sc_fsync(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_fsync, (int)a[0]);
+}
+long lu_sc_fdatasync(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_fdatasync, (int)a[0]);
+}
+long lu_sc_syncfs(struct lu_thread *t, const uint64_t a[6])
+{
+    return sc_host(SYS_syncfs, (int)a[0]);
+}
 
 long lu_sc_sync_file_range(struct lu_thread *t, const uint64_t a[6])
 {
@@ -140,16 +150,14 @@ static int off_in(struct sc_off *o, uint64_t g)
 
 static long off_out(const struct sc_off *o, long ret)
 {
-    if (ret >= 0 && o->g && lu_copy_to_guest(o->g, &o->v, sizeof(o->v)))
-        return -EFAULT;
+    if (ret >= 0 && o->g && lu_copy_to_guest(o->g, &o->v, sizeof(o->v))) return -EFAULT;
     return ret;
 }
 
 long lu_sc_sendfile(struct lu_thread *t, const uint64_t a[6])
 {
     struct sc_off off;
-    if (off_in(&off, a[2]))
-        return -EFAULT;
+    if (off_in(&off, a[2])) return -EFAULT;
     long ret = sc_host(SYS_sendfile, (int)a[0], (int)a[1], a[2] ? &off.v : NULL, (size_t)a[3]);
     return off_out(&off, ret);
 }
@@ -157,8 +165,7 @@ long lu_sc_sendfile(struct lu_thread *t, const uint64_t a[6])
 long lu_sc_copy_file_range(struct lu_thread *t, const uint64_t a[6])
 {
     struct sc_off in, out;
-    if (off_in(&in, a[1]) || off_in(&out, a[3]))
-        return -EFAULT;
+    if (off_in(&in, a[1]) || off_in(&out, a[3])) return -EFAULT;
     long ret = sc_host(SYS_copy_file_range, (int)a[0], a[1] ? &in.v : NULL, (int)a[2],
                        a[3] ? &out.v : NULL, (size_t)a[4], (unsigned)a[5]);
     ret = off_out(&in, ret);
@@ -168,10 +175,9 @@ long lu_sc_copy_file_range(struct lu_thread *t, const uint64_t a[6])
 long lu_sc_splice(struct lu_thread *t, const uint64_t a[6])
 {
     struct sc_off in, out;
-    if (off_in(&in, a[1]) || off_in(&out, a[3]))
-        return -EFAULT;
-    long ret = sc_host(SYS_splice, (int)a[0], a[1] ? &in.v : NULL, (int)a[2],
-                       a[3] ? &out.v : NULL, (size_t)a[4], (unsigned)a[5]);
+    if (off_in(&in, a[1]) || off_in(&out, a[3])) return -EFAULT;
+    long ret = sc_host(SYS_splice, (int)a[0], a[1] ? &in.v : NULL, (int)a[2], a[3] ? &out.v : NULL,
+                       (size_t)a[4], (unsigned)a[5]);
     ret = off_out(&in, ret);
     return off_out(&out, ret);
 }

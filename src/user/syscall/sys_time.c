@@ -36,8 +36,7 @@ long lu_sc_clock_getres(struct lu_thread *t, const uint64_t a[6])
 long lu_sc_clock_settime(struct lu_thread *t, const uint64_t a[6])
 {
     struct timespec ts;
-    if (lu_copy_from_guest(&ts, a[1], sizeof(ts)))
-        return -EFAULT;
+    if (lu_copy_from_guest(&ts, a[1], sizeof(ts))) return -EFAULT;
     return sc_host(SYS_clock_settime, (clockid_t)a[0], &ts);
 }
 
@@ -46,10 +45,8 @@ long lu_sc_gettimeofday(struct lu_thread *t, const uint64_t a[6])
     struct timeval tv;
     struct timezone tz;
     long r = sc_host(SYS_gettimeofday, &tv, &tz);
-    if (r < 0)
-        return r;
-    if (sc_put_opt(a[0], &tv, sizeof(tv)) || sc_put_opt(a[1], &tz, sizeof(tz)))
-        return -EFAULT;
+    if (r < 0) return r;
+    if (sc_put_opt(a[0], &tv, sizeof(tv)) || sc_put_opt(a[1], &tz, sizeof(tz))) return -EFAULT;
     return 0;
 }
 
@@ -66,19 +63,16 @@ long lu_sc_settimeofday(struct lu_thread *t, const uint64_t a[6])
 long lu_sc_nanosleep(struct lu_thread *t, const uint64_t a[6])
 {
     struct timespec req, rem;
-    if (lu_copy_from_guest(&req, a[0], sizeof(req)))
-        return -EFAULT;
+    if (lu_copy_from_guest(&req, a[0], sizeof(req))) return -EFAULT;
     long r = sc_host(SYS_nanosleep, &req, &rem);
-    if (r == -EINTR && sc_put_opt(a[1], &rem, sizeof(rem)))
-        return -EFAULT;
+    if (r == -EINTR && sc_put_opt(a[1], &rem, sizeof(rem))) return -EFAULT;
     return r;
 }
 
 long lu_sc_clock_nanosleep(struct lu_thread *t, const uint64_t a[6])
 {
     struct timespec req, rem;
-    if (lu_copy_from_guest(&req, a[2], sizeof(req)))
-        return -EFAULT;
+    if (lu_copy_from_guest(&req, a[2], sizeof(req))) return -EFAULT;
     long r = sc_host(SYS_clock_nanosleep, (clockid_t)a[0], (int)a[1], &req, &rem);
     /* the time left is written only for an interrupted relative sleep */
     if (r == -EINTR && !((int)a[1] & TIMER_ABSTIME) && sc_put_opt(a[3], &rem, sizeof(rem)))
@@ -97,11 +91,9 @@ long lu_sc_setitimer(struct lu_thread *t, const uint64_t a[6])
 {
     struct itimerval nv, ov;
     bool has_new;
-    if (get_opt(&nv, a[1], sizeof(nv), &has_new))
-        return -EFAULT;
+    if (get_opt(&nv, a[1], sizeof(nv), &has_new)) return -EFAULT;
     long r = sc_host(SYS_setitimer, (int)a[0], has_new ? &nv : NULL, &ov);
-    if (r >= 0 && sc_put_opt(a[2], &ov, sizeof(ov)))
-        return -EFAULT;
+    if (r >= 0 && sc_put_opt(a[2], &ov, sizeof(ov))) return -EFAULT;
     return r;
 }
 
@@ -112,11 +104,9 @@ long lu_sc_timer_create(struct lu_thread *t, const uint64_t a[6])
     struct sigevent sev;
     bool has_sev;
     int id;
-    if (get_opt(&sev, a[1], sizeof(sev), &has_sev))
-        return -EFAULT;
+    if (get_opt(&sev, a[1], sizeof(sev), &has_sev)) return -EFAULT;
     long r = sc_host(SYS_timer_create, (clockid_t)a[0], has_sev ? &sev : NULL, &id);
-    if (r < 0)
-        return r;
+    if (r < 0) return r;
     if (lu_copy_to_guest(a[2], &id, sizeof(id))) {
         syscall(SYS_timer_delete, id);
         return -EFAULT;
@@ -127,11 +117,9 @@ long lu_sc_timer_create(struct lu_thread *t, const uint64_t a[6])
 long lu_sc_timer_settime(struct lu_thread *t, const uint64_t a[6])
 {
     struct itimerspec nv, ov;
-    if (lu_copy_from_guest(&nv, a[2], sizeof(nv)))
-        return -EFAULT;
+    if (lu_copy_from_guest(&nv, a[2], sizeof(nv))) return -EFAULT;
     long r = sc_host(SYS_timer_settime, (int)a[0], (int)a[1], &nv, &ov);
-    if (r >= 0 && sc_put_opt(a[3], &ov, sizeof(ov)))
-        return -EFAULT;
+    if (r >= 0 && sc_put_opt(a[3], &ov, sizeof(ov))) return -EFAULT;
     return r;
 }
 
@@ -160,11 +148,9 @@ long lu_sc_timerfd_create(struct lu_thread *t, const uint64_t a[6])
 long lu_sc_timerfd_settime(struct lu_thread *t, const uint64_t a[6])
 {
     struct itimerspec nv, ov;
-    if (lu_copy_from_guest(&nv, a[2], sizeof(nv)))
-        return -EFAULT;
+    if (lu_copy_from_guest(&nv, a[2], sizeof(nv))) return -EFAULT;
     long r = sc_host(SYS_timerfd_settime, (int)a[0], (int)a[1], &nv, &ov);
-    if (r >= 0 && sc_put_opt(a[3], &ov, sizeof(ov)))
-        return -EFAULT;
+    if (r >= 0 && sc_put_opt(a[3], &ov, sizeof(ov))) return -EFAULT;
     return r;
 }
 
@@ -179,7 +165,6 @@ long lu_sc_times(struct lu_thread *t, const uint64_t a[6])
 {
     struct tms tm;
     long r = sc_host(SYS_times, &tm);
-    if (r >= 0 && sc_put_opt(a[0], &tm, sizeof(tm)))
-        return -EFAULT;
+    if (r >= 0 && sc_put_opt(a[0], &tm, sizeof(tm))) return -EFAULT;
     return r;
 }

@@ -10,15 +10,10 @@
 
 #include "user/syscall/sys_int.h"
 
+/* a number >= LU_SC_COUNT in the list is a compile error here (index beyond the array) */
 #define LU_SC_ROW(nr, name, fn, fmt) [nr] = {#name, fn, fmt},
 static const struct sc_entry sc_table[LU_SC_COUNT] = {LU_SC_LIST(LU_SC_ROW)};
 #undef LU_SC_ROW
-
-/* Compile-time check that every number fits the table (an out-of-range designated
- * initializer is already an error, this documents why LU_SC_COUNT is what it is). */
-#define LU_SC_FITS(nr, name, fn, fmt) _Static_assert((nr) < LU_SC_COUNT, #name " fits");
-LU_SC_LIST(LU_SC_FITS)
-#undef LU_SC_FITS
 
 long lu_host_ret(long r)
 {
@@ -43,11 +38,9 @@ long lu_syscall(struct lu_thread *t, long nr, const uint64_t a[6])
     const struct sc_entry *e =
         (unsigned long)nr < LU_SC_COUNT && sc_table[nr].fn ? &sc_table[nr] : &unknown;
     const struct lu_options *opt = lu_proc.opt;
-    if (__builtin_expect(!opt || !opt->strace, 1))
-        return e->fn(t, a);
+    if (__builtin_expect(!opt || !opt->strace, 1)) return e->fn(t, a);
 
-    if (e->fmt[0] == '!')
-        sc_strace_pre(t, e, a);
+    if (e->fmt[0] == '!') sc_strace_pre(t, e, a);
     long r = e->fn(t, a);
     sc_strace_post(t, e, nr, a, r);
     return r;

@@ -46,6 +46,18 @@ static void test_nan_boxing(void)
     d = 0x123456789abcdef0ull;
     __asm__ volatile("fld ft0, %1\n fmv.x.d %0, ft0" : "=r"(v) : "m"(d) : "ft0");
     check_u64("fld raw 64 bits", v, 0x123456789abcdef0ull);
+    /* misaligned FP loads and stores behave like the integer ones */
+    static uint8_t mis[24] __attribute__((aligned(8))) = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+    uint8_t *mp = OPAQUE(mis);
+    __asm__ volatile("fld ft0, 3(%1)\n fmv.x.d %0, ft0" : "=r"(v) : "r"(mp) : "ft0", "memory");
+    check_u64("fld misaligned", v, 0x0a09080706050403ull);
+    __asm__ volatile("flw ft0, 1(%1)\n fmv.x.d %0, ft0" : "=r"(v) : "r"(mp) : "ft0", "memory");
+    check_u64("flw misaligned boxes", v, 0xffffffff04030201ull);
+    __asm__ volatile("fmv.d.x ft0, %0\n fsd ft0, 13(%1)"
+                     :
+                     : "r"(0x1122334455667788ull), "r"(mp)
+                     : "ft0", "memory");
+    check_u64("fsd misaligned", mis[13] | (uint64_t)mis[20] << 56, 0x1100000000000088ull);
     /* single results are boxed even when the inputs were doubles */
     check_fr("fcvt.s.d boxes", F1R("fcvt.s.d", "rne", 0x3ff0000000000000ull), S(0x3f800000), 0);
     check_fr("fcvt.s.l boxes", I1R("fcvt.s.l", "rne", (uint64_t)-2), S(0xc0000000), 0);
