@@ -23,8 +23,7 @@ static inline uint64_t bench_rand(uint64_t *s)
 /* argv[1] is a size or repetition count; the default is the full benchmark size */
 static inline long bench_scale(int argc, char **argv, long dflt)
 {
-    if (argc < 2)
-        return dflt;
+    if (argc < 2) return dflt;
     long v = strtol(argv[1], NULL, 0);
     if (v <= 0) {
         fprintf(stderr, "bad scale '%s'\n", argv[1]);

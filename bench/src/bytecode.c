@@ -7,16 +7,28 @@
 #include "bench_util.h"
 
 enum op {
-    OP_PUSH, OP_ARG, OP_ADD, OP_SUB, OP_MUL, OP_AND, OP_LT, OP_JZ, OP_JMP, OP_CALL, OP_RET,
-    OP_LOADG, OP_STOREG, OP_HALT,
+    OP_PUSH,
+    OP_ARG,
+    OP_ADD,
+    OP_SUB,
+    OP_MUL,
+    OP_AND,
+    OP_LT,
+    OP_JZ,
+    OP_JMP,
+    OP_CALL,
+    OP_RET,
+    OP_LOADG,
+    OP_STOREG,
+    OP_HALT,
 };
 
 #define STACK_MAX 4096
 #define FRAMES_MAX 1024
 
 struct frame {
-    int32_t ret;   /* code index to return to */
-    int32_t fp;    /* stack index of argument 0 */
+    int32_t ret; /* code index to return to */
+    int32_t fp;  /* stack index of argument 0 */
     int32_t nargs;
 };
 
@@ -32,21 +44,34 @@ static int64_t run(const int32_t *code, int64_t *globals)
         switch (op) {
         case OP_PUSH: stack[sp++] = code[pc++]; break;
         case OP_ARG: stack[sp++] = stack[fp + code[pc++]]; break;
-        case OP_ADD: sp--; stack[sp - 1] += stack[sp]; break;
-        case OP_SUB: sp--; stack[sp - 1] -= stack[sp]; break;
-        case OP_MUL: sp--; stack[sp - 1] *= stack[sp]; break;
-        case OP_AND: sp--; stack[sp - 1] &= stack[sp]; break;
-        case OP_LT: sp--; stack[sp - 1] = stack[sp - 1] < stack[sp]; break;
+        case OP_ADD:
+            sp--;
+            stack[sp - 1] += stack[sp];
+            break;
+        case OP_SUB:
+            sp--;
+            stack[sp - 1] -= stack[sp];
+            break;
+        case OP_MUL:
+            sp--;
+            stack[sp - 1] *= stack[sp];
+            break;
+        case OP_AND:
+            sp--;
+            stack[sp - 1] &= stack[sp];
+            break;
+        case OP_LT:
+            sp--;
+            stack[sp - 1] = stack[sp - 1] < stack[sp];
+            break;
         case OP_JZ: {
             int32_t t = code[pc++];
-            if (!stack[--sp])
-                pc = t;
+            if (!stack[--sp]) pc = t;
             break;
         }
         case OP_JMP: pc = code[pc]; break;
         case OP_CALL: {
-            if (nf == FRAMES_MAX)
-                return -1;
+            if (nf == FRAMES_MAX) return -1;
             int32_t target = code[pc++], nargs = code[pc++];
             frames[nf++] = (struct frame){.ret = pc, .fp = fp, .nargs = nargs};
             fp = sp - nargs;
@@ -67,8 +92,7 @@ static int64_t run(const int32_t *code, int64_t *globals)
         case OP_HALT: return stack[sp - 1];
         default: return -1;
         }
-        if (sp >= STACK_MAX - 4)
-            return -1;
+        if (sp >= STACK_MAX - 4) return -1;
     }
 }
 
@@ -77,19 +101,47 @@ int main(int argc, char **argv)
     int32_t n = (int32_t)bench_scale(argc, argv, 32);
     /* main: fib(n); halt.   fib at 5: if (a0 < 2) return a0; return fib(a0-1)+fib(a0-2) */
     const int32_t fib[] = {
-        OP_PUSH, n, OP_CALL, 6, 1, OP_HALT,
-        /* 6 */ OP_ARG, 0, OP_PUSH, 2, OP_LT, OP_JZ, 17, OP_ARG, 0, OP_RET,
+        OP_PUSH,          n, OP_CALL, 6,       1,      OP_HALT,
+        /* 6 */ OP_ARG,   0, OP_PUSH, 2,       OP_LT,  OP_JZ,   17,     OP_ARG, 0,      OP_RET,
         /* 16 */ OP_HALT,
-        /* 17 */ OP_ARG, 0, OP_PUSH, 1, OP_SUB, OP_CALL, 6, 1,
-        OP_ARG, 0, OP_PUSH, 2, OP_SUB, OP_CALL, 6, 1, OP_ADD, OP_RET,
+        /* 17 */ OP_ARG,  0, OP_PUSH, 1,       OP_SUB, OP_CALL, 6,      1,      OP_ARG, 0,
+        OP_PUSH,          2, OP_SUB,  OP_CALL, 6,      1,       OP_ADD, OP_RET,
     };
     /* g0 = i, g1 = acc, g2 = limit: while (i < limit) { acc = (acc*31 + i) & 0x7fffffff; i++ } */
     const int32_t loop[] = {
-        /* 0 */ OP_LOADG, 0, OP_LOADG, 2, OP_LT, OP_JZ, 30,
-        /* 7 */ OP_LOADG, 1, OP_PUSH, 31, OP_MUL, OP_LOADG, 0, OP_ADD, OP_PUSH, 0x7fffffff, OP_AND,
-        /* 18 */ OP_STOREG, 1, OP_LOADG, 0, OP_PUSH, 1, OP_ADD, OP_STOREG, 0, OP_JMP, 0,
+        /* 0 */ OP_LOADG,
+        0,
+        OP_LOADG,
+        2,
+        OP_LT,
+        OP_JZ,
+        30,
+        /* 7 */ OP_LOADG,
+        1,
+        OP_PUSH,
+        31,
+        OP_MUL,
+        OP_LOADG,
+        0,
+        OP_ADD,
+        OP_PUSH,
+        0x7fffffff,
+        OP_AND,
+        /* 18 */ OP_STOREG,
+        1,
+        OP_LOADG,
+        0,
+        OP_PUSH,
+        1,
+        OP_ADD,
+        OP_STOREG,
+        0,
+        OP_JMP,
+        0,
         /* 29 */ OP_HALT,
-        /* 30 */ OP_LOADG, 1, OP_HALT,
+        /* 30 */ OP_LOADG,
+        1,
+        OP_HALT,
     };
     int64_t globals[3] = {0, 7, (int64_t)1 << (n - 8)};
     int64_t f = run(fib, globals);

@@ -16,10 +16,12 @@
 #define MAX_CHAIN 24
 
 static const char *const words[] = {
-    "the", "of", "and", "to", "in", "is", "that", "for", "it", "as", "was", "with", "be",
-    "by", "on", "not", "he", "this", "are", "or", "his", "from", "at", "which", "but",
-    "machine", "virtual", "register", "block", "translate", "memory", "guest", "host",
-    "interrupt", "device", "queue", "page", "table", "cache", "engine", "frontend",
+    "the",   "of",        "and",    "to",    "in",      "is",        "that",
+    "for",   "it",        "as",     "was",   "with",    "be",        "by",
+    "on",    "not",       "he",     "this",  "are",     "or",        "his",
+    "from",  "at",        "which",  "but",   "machine", "virtual",   "register",
+    "block", "translate", "memory", "guest", "host",    "interrupt", "device",
+    "queue", "page",      "table",  "cache", "engine",  "frontend",
 };
 
 static size_t make_text(uint8_t *p, size_t n)
@@ -30,8 +32,7 @@ static size_t make_text(uint8_t *p, size_t n)
         uint64_t r = bench_rand(&s);
         const char *w = words[r % (sizeof(words) / sizeof(words[0]))];
         size_t l = strlen(w);
-        if (i + l + 1 > n)
-            break;
+        if (i + l + 1 > n) break;
         memcpy(p + i, w, l);
         i += l;
         p[i++] = (r >> 32) % 11 == 0 ? '\n' : (r >> 40) % 7 == 0 ? ',' : ' ';
@@ -43,8 +44,7 @@ static size_t make_text(uint8_t *p, size_t n)
 
 static inline uint32_t hash4(const uint8_t *p)
 {
-    uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                 (uint32_t)p[3] << 24;
+    uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
     return (v * 2654435761u) >> (32 - HASH_BITS);
 }
 
@@ -89,8 +89,7 @@ static size_t compress(const uint8_t *in, size_t n, uint8_t *out, int32_t *head,
             if (len > best_len) {
                 best_len = len;
                 best_dist = i - (size_t)cand;
-                if (len == max)
-                    break;
+                if (len == max) break;
             }
             cand = prev[cand % WINDOW];
         }
@@ -130,8 +129,7 @@ static size_t decompress(const uint8_t *in, uint8_t *out)
         o += lits;
         in += lits;
         uint32_t len = get_varint(&in);
-        if (!len)
-            break;
+        if (!len) break;
         uint32_t dist = get_varint(&in);
         for (uint32_t k = 0; k < len; k++, o++) /* overlapping copies are legal */
             *o = *(o - dist);

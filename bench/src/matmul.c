@@ -31,8 +31,7 @@ int main(int argc, char **argv)
         uint64_t bits;
         memcpy(&bits, &c[i], 8);
         sum = sum * 0x100000001B3ull ^ bits;
-        if (i % (n + 1) == 0)
-            trace += c[i];
+        if (i % (n + 1) == 0) trace += c[i];
     }
     printf("matmul: n=%ld trace=%.12f\n", n, trace);
     bench_result("matmul", sum);

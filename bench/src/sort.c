@@ -32,12 +32,9 @@ static void quick_sort(int32_t *a, long n)
 {
     while (n > 16) {
         long m = n / 2;
-        if (a[m] < a[0])
-            swap32(&a[m], &a[0]);
-        if (a[n - 1] < a[0])
-            swap32(&a[n - 1], &a[0]);
-        if (a[n - 1] < a[m])
-            swap32(&a[n - 1], &a[m]);
+        if (a[m] < a[0]) swap32(&a[m], &a[0]);
+        if (a[n - 1] < a[0]) swap32(&a[n - 1], &a[0]);
+        if (a[n - 1] < a[m]) swap32(&a[n - 1], &a[m]);
         int32_t pivot = a[m];
         long i = 0, j = n - 1;
         for (;;) {
@@ -45,8 +42,7 @@ static void quick_sort(int32_t *a, long n)
                 i++;
             while (a[j] > pivot)
                 j--;
-            if (i >= j)
-                break;
+            if (i >= j) break;
             swap32(&a[i], &a[j]);
             i++;
             j--;

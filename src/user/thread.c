@@ -312,9 +312,16 @@ long lu_sys_get_robust_list(struct lu_thread *t, const uint64_t a[6])
 void lu_thread_after_fork(struct lu_thread *t)
 {
     pthread_mutex_init(&lu_proc.lock, NULL);
-    for (struct lu_thread *o = lu_proc.threads; o; o = o->next)
-        if (o != t)
-            lu_tc(o)->dead = true;
+    for (struct lu_thread *o = lu_proc.threads; o; o = o->next) {
+        if (o == t || lu_tc(o)->dead)
+            continue;
+        /* the engine would wait for these vCPUs to pass a safe point before freeing
+         * retired blocks; they do not exist here */
+        if (o->cpu)
+            exec_ctx_free(o->cpu);
+        o->cpu = NULL;
+        lu_tc(o)->dead = true;
+    }
     lu_live_threads = 1;
     t->tid = (int)gettid();
 }

@@ -39,7 +39,7 @@ le_write() { # file offset bytes value: little-endian in place
     for ((i = 0; i < n; i++)); do
         esc+=$(printf '\\x%02x' $(((v >> (8 * i)) & 0xff)))
     done
-    printf "$esc" | dd of="$f" bs=1 seek="$off" conv=notrunc status=none
+    printf '%b' "$esc" | dd of="$f" bs=1 seek="$off" conv=notrunc status=none
 }
 first_load() { # file -> offset of the first PT_LOAD program header
     local f=$1 phoff phentsize phnum i

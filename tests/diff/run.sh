@@ -12,7 +12,7 @@
 #   DIFF_VARIANT  real|oracle: which build the tested side runs. Default real, but oracle
 #            when RUNNER names qemu (qemu 7.2 has no Zicond; the oracle build emulates it)
 #   DIFF_SEED, DIFF_COUNT  generator seed and number of sequences (default 20240611, 2500)
-#   DIFF_PER sequences per program (100)   DIFF_TIMEOUT seconds per run (120)
+#   DIFF_PER sequences per program (100)   DIFF_TIMEOUT seconds per run (60)
 #   DIFF_CORRUPT=N  flip byte N of every tested output, to see the comparison fail
 #   DIFF_JOBS parallel jobs (nproc)
 # Generated sources, binaries and oracle outputs are cached in $TESTOUT/diff and rebuilt
@@ -27,7 +27,7 @@ RUNNER="${RUNNER:-}"
 seed="${DIFF_SEED:-20240611}"
 count="${DIFF_COUNT:-2500}"
 per="${DIFF_PER:-100}"
-tmo="${DIFF_TIMEOUT:-120}"
+tmo="${DIFF_TIMEOUT:-60}"
 jobs="${DIFF_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 variant="${DIFF_VARIANT:-}"
 if [ -z "$variant" ]; then

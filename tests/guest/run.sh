@@ -123,15 +123,17 @@ run_one() { # test-name label program expected-status args...
     local bin=$out/$prog st opts=${popts[$prog]}
     if [ ! -x "$bin" ]; then
         {
-            echo "not ok riscv/$test[$label]: compile error"
+            echo "not ok riscv/${test}[$label]: compile error"
             sed 's/^/  # /' "$out/$prog.build.log" 2>/dev/null | head -n 20
         } >"$res"
         return
     fi
     if [ -z "$runner" ] && [ ! -x "$omnivm" ]; then
-        echo "not ok riscv/$test[$label]: $omnivm is not built" >"$res"
+        echo "not ok riscv/${test}[$label]: $omnivm is not built" >"$res"
         return
     fi
+    # $runner and $opts are word lists (e.g. "qemu-riscv64 -cpu rv64", "-L /sysroot")
+    # shellcheck disable=SC2086
     if [ -n "$runner" ]; then
         timeout -k 5 "$tmo" $runner $opts "$bin" "$@" >"$res.log" 2>&1 </dev/null
     else
@@ -141,14 +143,14 @@ run_one() { # test-name label program expected-status args...
     st=$?
     {
         if [ "$st" -eq "$want" ]; then
-            echo "ok riscv/$test[$label]"
+            echo "ok riscv/${test}[$label]"
         elif [ "$st" -eq 77 ] && [ -n "$runner" ] && [ "$test" = zicond ]; then
-            echo "ok riscv/$test[$label] # SKIP the runner lacks Zicond"
+            echo "ok riscv/${test}[$label] # SKIP the runner lacks Zicond"
         else
             if [ "$st" -eq 124 ] || [ "$st" -eq 137 ]; then
-                echo "not ok riscv/$test[$label]: timed out after ${tmo}s (status $st)"
+                echo "not ok riscv/${test}[$label]: timed out after ${tmo}s (status $st)"
             else
-                echo "not ok riscv/$test[$label]: exit status $st, want $want"
+                echo "not ok riscv/${test}[$label]: exit status $st, want $want"
             fi
             grep -v '^XFAIL' "$res.log" | tail -n 25 | sed 's/^/  # /'
         fi
@@ -166,8 +168,8 @@ running=0
 for label in $labels; do
     for t in "${tests[@]}"; do
         IFS='|' read -r test prog want args <<<"$t"
-        # shellcheck disable=SC2086 # args are words
         # stderr: bash's "Aborted" note for the killsig run, or a harness error
+        # shellcheck disable=SC2086 # args are words
         run_one "$test" "$label" "$prog" "$want" $args 2>"$out/results/$test.$label.sh" &
         running=$((running + 1))
         if [ "$running" -ge "$jobs" ]; then
@@ -185,7 +187,7 @@ for label in $labels; do
         if [ -f "$r" ]; then
             cat "$r"
         else
-            echo "not ok riscv/$test[$label]: harness error"
+            echo "not ok riscv/${test}[$label]: harness error"
             sed 's/^/  # /' "$r.sh"
         fi
         rm -f "$r" "$r.sh"

@@ -191,6 +191,7 @@ enum { SH_F, SH_S, SH_I, SH_C };
 
 struct op_case {
     unsigned op;      /* IR op (or cond for SETCC/branch) */
+    bool ws;          /* an I32 op whose result is SEXT.32 to I64 */
     enum ir_type t;
     unsigned d, a, b; /* SH_* */
     unsigned x, y;    /* edge indices where fixed */
@@ -209,11 +210,13 @@ static ir_val opnd64(struct ir_block *b, unsigned sh, unsigned n, ir_val one)
     return sh == SH_S ? g : ir_select(b, IR_I64, one, g, g);
 }
 
-static ir_val opnd32(struct ir_block *b, unsigned sh, unsigned n)
+/* An I32 operand: the low half of register n, through ZEXT.32 (which the predecoder
+ * makes transparent, so S reads the register itself and F goes through a SELECT). */
+static ir_val opnd32(struct ir_block *b, unsigned sh, unsigned n, ir_val one)
 {
     if (sh == SH_I || sh == SH_C)
         return ir_const(b, IR_I32, edge[n]);
-    return ir_ext(b, IR_ZEXT, IR_I32, ir_get(b, IR_I64, RO(n)), 32);
+    return ir_ext(b, IR_ZEXT, IR_I32, opnd64(b, sh, n, one), 32);
 }
 
 static void put_result(struct ir_block *b, unsigned dsh, unsigned n, ir_val v, ir_val one)
@@ -239,13 +242,15 @@ static void build_pairs(struct ir_block *b, const void *arg)
                 a = opnd64(b, oc->a, x, one);
                 v = opnd64(b, oc->b, y, one);
             } else {
-                a = opnd32(b, oc->a, x);
-                v = opnd32(b, oc->b, y);
+                a = opnd32(b, oc->a, x, one);
+                v = opnd32(b, oc->b, y, one);
             }
             if (oc->op >= 100)
                 r = ir_setcc(b, IR_I64, (enum ir_cond)(oc->op - 100), a, v);
             else
                 r = ir_binop(b, (enum ir_opcode)oc->op, oc->t, a, v);
+            if (oc->ws)
+                r = ir_ext(b, IR_SEXT, IR_I64, r, 32);
             put_result(b, oc->d, OUT0 + k, r, one);
         }
     ir_exit(b, IR_EXIT_HALT, b->pc + 4);
@@ -276,25 +281,45 @@ static uint64_t fresh_pc(void)
     return next_pc;
 }
 
+static bool has_w(unsigned op)
+{
+    switch (op) {
+#define X(H, op) case IR_##op:
+        INTERP_WOPS(X, _)
+#undef X
+        return true;
+    default:
+        return false;
+    }
+}
+static const uint16_t t_w_base[IR_NUM_OPS] = {
+#define X(H, op) [IR_##op] = IH_##op##_W_FFF,
+    INTERP_WOPS(X, _)
+#undef X
+};
+
 static void test_pairs(const char *name, bool setcc)
 {
-    static struct op_case cases[2048];
+    static struct op_case cases[4096];
     unsigned nc = 0;
     struct fcpu *c = new_cpu();
     group_begin();
     unsigned lo = setcc ? 0 : IR_ADD, hi = setcc ? IR_NUM_CONDS - 1 : IR_MAXU;
     for (unsigned op = lo; op <= hi; op++)
-        for (int t = 0; t < 2; t++)
+        for (int t = 0; t < 3; t++) /* I32, I64, I32 sign-extended (W) */
             for (unsigned d = SH_F; d <= SH_S; d++)
                 for (unsigned a = SH_F; a <= SH_C; a++)
                     for (unsigned bs = SH_F; bs <= SH_I; bs++) {
                         if (a == SH_I || (a == SH_C && bs == SH_I))
                             continue;
-                        if (t == 0 && (d == SH_S || a == SH_S || bs == SH_S))
-                            continue; /* I32 values never live in guest state */
+                        if (t == 2 && (setcc || !has_w(op)))
+                            continue;
+                        if (t == 0 && !setcc && d == SH_S)
+                            continue; /* an I32 result never lives in guest state */
                         struct op_case *oc = &cases[nc++];
                         *oc = (struct op_case){.op = setcc ? 100 + op : op,
-                                               .t = t ? IR_I64 : IR_I32, .d = d, .a = a, .b = bs};
+                                               .t = t == 1 ? IR_I64 : IR_I32, .ws = t == 2,
+                                               .d = d, .a = a, .b = bs};
                         uint64_t pc = fresh_pc();
                         fb_add(pc, build_pairs, oc);
                         load_edges(c);
@@ -308,16 +333,20 @@ static void test_pairs(const char *name, bool setcc)
                                     want = ir_eval_setcc((enum ir_cond)op, oc->t, edge[x], edge[y]);
                                 else
                                     want = ir_eval_binop((enum ir_opcode)op, oc->t, edge[x], edge[y]);
+                                if (oc->ws)
+                                    want = ir_eval_unop(IR_SEXT, IR_I64, 32, want);
                                 CHECK(c->r[OUT0 + k] == want,
-                                      "%s cond/op %u %s shape d%u a%u b%u: (%#llx, %#llx) = %#llx, "
+                                      "%s cond/op %u t%d shape d%u a%u b%u: (%#llx, %#llx) = %#llx, "
                                       "want %#llx",
-                                      setcc ? "SETCC" : ir_opinfo[op].name, op, t ? "i64" : "i32", d,
-                                      a, bs, (unsigned long long)edge[x], (unsigned long long)edge[y],
+                                      setcc ? "SETCC" : ir_opinfo[op].name, op, t, d, a, bs,
+                                      (unsigned long long)edge[x], (unsigned long long)edge[y],
                                       (unsigned long long)c->r[OUT0 + k], (unsigned long long)want);
                             }
                         if (a != SH_C) {
-                            unsigned id = (setcc ? t_set_base[op][t] : t_bin_base[op][t]) +
-                                          (d == SH_S) * 6 + (a == SH_S) * 3 + shape_b(bs);
+                            unsigned base = setcc ? t_set_base[op][t == 1]
+                                            : t == 2 ? t_w_base[op]
+                                                     : t_bin_base[op][t == 1];
+                            unsigned id = base + (d == SH_S) * 6 + (a == SH_S) * 3 + shape_b(bs);
                             CHECK(block_uses(c, pc, id), "%s op %u t%d shape d%u a%u b%u: handler "
                                   "variant not used", name, op, t, d, a, bs);
                         }
@@ -339,8 +368,8 @@ static void build_branch(struct ir_block *b, const void *arg)
         a = opnd64(b, oc->a, 0, one);
         v = oc->b == SH_I ? ir_const(b, IR_I64, edge[oc->y]) : opnd64(b, oc->b, 1, one);
     } else {
-        a = opnd32(b, oc->a, 0);
-        v = oc->b == SH_I ? ir_const(b, IR_I32, edge[oc->y]) : opnd32(b, oc->b, 1);
+        a = opnd32(b, oc->a, 0, one);
+        v = oc->b == SH_I ? ir_const(b, IR_I32, edge[oc->y]) : opnd32(b, oc->b, 1, one);
     }
     ir_exit_if(b, ir_setcc(b, IR_I32, (enum ir_cond)oc->op, a, v), 0x9000);
     ir_exit(b, IR_EXIT_BREAK, b->pc + 4);
@@ -364,8 +393,6 @@ static void test_branches(void)
             for (unsigned a = SH_F; a <= SH_S; a++)
                 for (unsigned bs = SH_F; bs <= SH_I; bs++)
                     for (unsigned y = 0; y < (bs == SH_I ? NE : 1); y++) {
-                        if (t == 0 && (a == SH_S || bs == SH_S))
-                            continue;
                         struct op_case *oc = &cases[nc++];
                         *oc = (struct op_case){.op = cond, .t = t ? IR_I64 : IR_I32, .a = a,
                                                .b = bs, .y = y};
@@ -401,7 +428,7 @@ static void build_unops(struct ir_block *b, const void *arg)
     ir_val one = one64(b);
     ir_insn_start(b, b->pc, 4);
     for (unsigned x = 0; x < NE; x++) {
-        ir_val a = oc->t == IR_I64 ? opnd64(b, oc->a, x, one) : opnd32(b, oc->a, x);
+        ir_val a = oc->t == IR_I64 ? opnd64(b, oc->a, x, one) : opnd32(b, oc->a, x, one);
         ir_val r;
         switch (oc->op) {
         case IR_SEXT:
@@ -412,7 +439,7 @@ static void build_unops(struct ir_block *b, const void *arg)
             r = ir_extract(b, oc->t, a, oc->aux & 0xff, (oc->aux >> 8) & 0xff, oc->aux >> 16);
             break;
         case IR_DEPOSIT:
-            r = ir_deposit(b, oc->t, a, oc->t == IR_I64 ? opnd64(b, oc->a, NE - 1 - x, one) : opnd32(b, oc->a, NE - 1 - x),
+            r = ir_deposit(b, oc->t, a, oc->t == IR_I64 ? opnd64(b, oc->a, NE - 1 - x, one) : opnd32(b, oc->a, NE - 1 - x, one),
                            oc->aux & 0xff, (oc->aux >> 8) & 0xff);
             break;
         default:
@@ -436,7 +463,7 @@ static void test_unops(void)
     for (int t = 0; t < 2; t++)
         for (unsigned d = SH_F; d <= SH_S; d++)
             for (unsigned a = SH_F; a <= SH_S; a++) {
-                if (t == 0 && (d == SH_S || a == SH_S))
+                if (t == 0 && d == SH_S)
                     continue;
                 enum ir_type ty = t ? IR_I64 : IR_I32;
                 unsigned w = t ? 64 : 32;

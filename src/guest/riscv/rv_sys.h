@@ -46,7 +46,6 @@ void rv_hart_set_irq(void *hart, unsigned irq, int level);
 void rv_hart_run(struct rv_cpu *cpu);
 void rv_hart_stop(struct rv_cpu *cpu);
 
-/* Bare-metal support: guest-physical address of the ELF's `tohost` word, or 0. */
 void rv_hart_dump(struct rv_cpu *cpu); /* registers and CSRs to stderr */
 
 #endif
