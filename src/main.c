@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "board/board.h"
 #include "core/log.h"
 #include "exec/exec.h"
 #include "user/user.h"
@@ -22,7 +23,8 @@ static void usage(FILE *f)
             "\n"
             "commands:\n"
             "  user [options] PROGRAM [ARGS...]   run one foreign Linux program (riscv64)\n"
-            "  run  [options]                     boot a whole machine (not built yet)\n"
+            "  run  [options] --kernel FILE       boot a whole machine (riscv64 virt board;\n"
+            "                                     omnivm run --help lists its options)\n"
             "\n"
             "user options:\n"
             "  --engine interp|jit|auto|check     execution engine (default auto)\n"
@@ -143,10 +145,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "user"))
         return cmd_user(argc - 2, argv + 2);
-    if (!strcmp(cmd, "run")) {
-        error_msg("system mode (`run`) is not built yet; see the issues list");
-        return 2;
-    }
+    if (!strcmp(cmd, "run"))
+        return board_main(argc - 2, argv + 2);
     error_msg("unknown command '%s' (try --help)", cmd);
     return 2;
 }

@@ -20,6 +20,7 @@
 
 struct exec_ctx;
 struct guest_arch;
+struct tlb;
 
 struct cpu_common {
     uint64_t pc;
@@ -45,6 +46,10 @@ struct cpu_common {
     struct exec_ctx *exec;       /* the engine's per-vCPU state */
     sigjmp_buf *jmp_env;         /* where cpu_exit_exception() lands; set by the run loop */
     void *opaque;                /* owner (linux-user thread, machine hart) */
+
+    /* system mode: the SoftMMU (mem/tlb.h) memory ops go through; NULL in user mode,
+     * where guest memory is mem_base + (addr & mem_mask) */
+    struct tlb *tlb;
 };
 
 /* Exception causes every guest shares in user mode (cpu_common.excp); a guest's own

@@ -58,6 +58,13 @@ void exec_invalidate(uint64_t start, uint64_t len);
 extern void (*exec_code_page_hook)(uint64_t guest_page);
 bool exec_code_written(uint64_t guest_page);
 
+/*
+ * System mode: the vCPU's virtual-to-physical mapping changed (its TLB was flushed).
+ * Blocks are keyed by physical page, but the per-vCPU jump cache is keyed by virtual pc,
+ * so it must be forgotten. Call on the vCPU's own thread (helpers, the run loop).
+ */
+void exec_flush_jump_cache(struct cpu_common *cpu);
+
 /* Statistics for --stats and benchmarks. */
 struct exec_stats {
     uint64_t blocks_translated;

@@ -71,9 +71,13 @@ struct tb {
     uint32_t guest_size;
     _Atomic uint32_t invalid;
     _Atomic(struct tb *) hash_next;
-    uint64_t page[2];             /* guest pages the code came from */
+    uint64_t page[2];             /* guest pages (page numbers) the code came from; in system
+                                     mode physical, and page[0] is part of the key */
     struct tb *page_next[2];      /* per-page lists, under the lock */
     uint8_t n_pages;
+    bool sys;                     /* system mode: page[] are physical pages */
+    bool nochain;                 /* never chain out of it (system mode: it may change the
+                                     guest's address mapping) */
     uint32_t n_exits, n_ops;
     size_t bytes;                 /* allocation size, for the cache budget */
     uint64_t code_hash;           /* of the guest bytes the frontend read (fence.i check) */
@@ -120,6 +124,9 @@ struct exec_global {
 extern struct exec_global exec_g;
 
 /* ---- tb.c ---- */
+/* The page number blocks at pc are keyed and indexed by: the virtual page in user mode,
+ * the physical page in system mode (-EFAULT if pc cannot be fetched). */
+int tb_key_page(struct cpu_common *cpu, uint64_t pc, uint64_t *page);
 void tb_global_init(void);
 /* The block for (pc, flags): jump cache, then hash, then translation. Returns NULL with
  * *err = -EFAULT when the first instruction cannot be fetched. */

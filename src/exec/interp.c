@@ -12,6 +12,9 @@
  * - Chain slots and jump-cache entries only ever lead to blocks not yet retired (the
  *   cache clears them before a block is retired), so following them needs no check
  *   beyond the tb_flags key. When tracing (chain == false) the run loop sets no slots.
+ * - Memory: user mode reaches guest memory as mem_base + (addr & mem_mask); system mode
+ *   (cpu->tlb set) through the SoftMMU TLB. The predecoder picks the handler family per
+ *   block, so neither path tests the mode per access.
  * - Operands are byte offsets: F into the vCPU's frame, S into the guest CPU struct.
  *   The predecoder only uses S where reading or writing the guest field directly is
  *   equivalent to the IR's GET/PUT.
@@ -24,6 +27,7 @@
 #include "exec/interp_ops.h"
 #include "fpu/fpu.h"
 #include "ir/ir_eval.h"
+#include "mem/tlb.h"
 
 const void *const *interp_handlers;
 
@@ -186,6 +190,24 @@ static uint64_t interp_cas(void *h, unsigned size, uint64_t expect, uint64_t nv)
     ST_SHAPE(p##_FF, size, OF, OF) ST_SHAPE(p##_FS, size, OF, OS) ST_SHAPE(p##_SF, size, OS, OF)   \
     ST_SHAPE(p##_SS, size, OS, OS)
 
+/* system mode: through the TLB (tlb_load/tlb_store inline their one-compare fast path) */
+#define TLD_SHAPE(name, size, sign, w, D, A)                                                       \
+    L_##name:                                                                                      \
+    cpu->pc = ip->imm;                                                                             \
+    D(ip->d) = mem_ext(tlb_load(cpu, A(ip->a) + DISP(ip->b), size), size, sign, w == 64);          \
+    NEXT;
+#define TLD_SHAPES(p, size, sign, w)                                                               \
+    TLD_SHAPE(p##_FF, size, sign, w, OF, OF) TLD_SHAPE(p##_FS, size, sign, w, OF, OS)              \
+    TLD_SHAPE(p##_SF, size, sign, w, OS, OF) TLD_SHAPE(p##_SS, size, sign, w, OS, OS)
+#define TST_SHAPE(name, size, A, B)                                                                \
+    L_##name:                                                                                      \
+    cpu->pc = ip->imm;                                                                             \
+    tlb_store(cpu, A(ip->a) + DISP(ip->d), size, B(ip->b));                                        \
+    NEXT;
+#define TST_SHAPES(p, size)                                                                        \
+    TST_SHAPE(p##_FF, size, OF, OF) TST_SHAPE(p##_FS, size, OF, OS)                                \
+    TST_SHAPE(p##_SF, size, OS, OF) TST_SHAPE(p##_SS, size, OS, OS)
+
 /* the per-family expansions over the op lists */
 #define DO_BIN(H, op)                                                                              \
     B_SHAPES(op##_32, EVAL32_##op) B_SHAPES(op##_64, EVAL64_##op)
@@ -196,6 +218,9 @@ static uint64_t interp_cas(void *h, unsigned size, uint64_t expect, uint64_t nv)
 #define DO_EXT(H, op, bits) U_SHAPES(op##bits##_32, EXT32_##op##bits) U_SHAPES(op##bits##_64, EXT64_##op##bits)
 #define DO_LD(H, name, size, sign) LD_SHAPES(name##_32, size, sign, 32) LD_SHAPES(name##_64, size, sign, 64)
 #define DO_ST(H, name, size) ST_SHAPES(name, size)
+#define DO_TLD(H, name, size, sign)                                                                \
+    TLD_SHAPES(T##name##_32, size, sign, 32) TLD_SHAPES(T##name##_64, size, sign, 64)
+#define DO_TST(H, name, size) TST_SHAPES(T##name, size)
 
 /* Evaluators with the op and type fixed, so each handler is a specialised copy. */
 #define DEF_EVAL_BIN(H, op)                                                                        \
@@ -266,7 +291,7 @@ int interp_exec(struct cpu_common *cpu, struct exec_ctx *ctx, struct tb *tb, boo
     const struct iop *ip;
 
 enter:
-    if (__builtin_expect(cpu->exit_request != 0, 0)) {
+    if (__builtin_expect(__atomic_load_n(&cpu->exit_request, __ATOMIC_RELAXED) != 0, 0)) {
         cpu->pc = tb->pc;
         return INTERP_REQUEST;
     }
@@ -298,6 +323,8 @@ take_exit: {
     INTERP_EXTS(DO_EXT, _)
     INTERP_LOADS(DO_LD, _)
     INTERP_STORES(DO_ST, _)
+    INTERP_LOADS(DO_TLD, _)
+    INTERP_STORES(DO_TST, _)
 
     /* ---- the rest ---- */
 L_CONST_F:
@@ -367,6 +394,42 @@ L_CAS: { /* b = expected, c = new value; imm = size | sign << 2 | align << 3 | w
     if ((m & 8) && (addr & ((1u << size) - 1)))
         cpu_exit_exception(cpu, CPU_EXCP_BUS_ADRALN, addr);
     uint64_t old = interp_cas(HOST(addr), size, OF(ip->b), OF(ip->c));
+    OF(ip->d) = mem_ext(old, size, (m >> 2) & 1, (m >> 4) & 1);
+    NEXT;
+}
+L_TLD_ORD: { /* as LD_ORD, through the TLB */
+    unsigned m = ip->c, size = m & 3, order = (m >> 3) & 3;
+    cpu->pc = ip->imm;
+    if (order == IR_ORD_SEQ)
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    uint64_t v = tlb_load(cpu, OF(ip->a), size);
+    if (order != IR_ORD_PLAIN)
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    OF(ip->d) = mem_ext(v, size, (m >> 2) & 1, (m >> 5) & 1);
+    NEXT;
+}
+L_TST_ORD: {
+    unsigned m = ip->c, size = m & 3, order = (m >> 3) & 3;
+    cpu->pc = ip->imm;
+    if (order != IR_ORD_PLAIN)
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+    tlb_store(cpu, OF(ip->a), size, OF(ip->b));
+    if (order == IR_ORD_SEQ)
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    NEXT;
+}
+L_TRMW: { /* as RMW; the TLB checks alignment and that the page is writable RAM */
+    unsigned m = ip->c, size = (m >> 4) & 3;
+    uint64_t addr = OF(ip->a);
+    cpu->pc = ip->imm;
+    uint64_t old = interp_rmw(tlb_atomic_host(cpu, addr, size), (enum ir_rmw)(m & 15), size,
+                              OF(ip->b));
+    OF(ip->d) = mem_ext(old, size, (m >> 6) & 1, (m >> 8) & 1);
+    NEXT;
+}
+L_TCAS: {
+    unsigned m = (unsigned)ip->imm, size = m & 3;
+    uint64_t old = interp_cas(tlb_atomic_host(cpu, OF(ip->a), size), size, OF(ip->b), OF(ip->c));
     OF(ip->d) = mem_ext(old, size, (m >> 2) & 1, (m >> 4) & 1);
     NEXT;
 }

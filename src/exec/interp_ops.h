@@ -47,6 +47,7 @@
     H(CONST_F) H(CONST_S) H(GET32) H(PUT32) H(SETPC)                                               \
     H(EXT_GEN) H(EXTRACT) H(DEPOSIT) H(SELECT)                                                     \
     H(LD_ORD) H(ST_ORD) H(RMW) H(CAS) H(FENCE)                                                     \
+    H(TLD_ORD) H(TST_ORD) H(TRMW) H(TCAS)                                                          \
     H(FADD) H(FSUB) H(FMUL) H(FDIV) H(FSQRT) H(FMA) H(FMIN) H(FMAX) H(FCMP) H(F2I) H(I2F) H(F2F)  \
     H(CALL)                                                                                        \
     H(BRNZ_F) H(BRNZ_S) H(GOTO) H(GOTO_IND) H(EXIT)
@@ -59,13 +60,17 @@
 #define INTERP_H_EXT(H, op, bits) INTERP_SHAPES2(H, op##bits##_32) INTERP_SHAPES2(H, op##bits##_64)
 #define INTERP_H_LD(H, name, size, sign) INTERP_SHAPES2(H, name##_32) INTERP_SHAPES2(H, name##_64)
 #define INTERP_H_ST(H, name, size) INTERP_SHAPES2(H, name)
+/* system mode: the same through the SoftMMU TLB (mem/tlb.h), names prefixed T */
+#define INTERP_H_TLD(H, name, size, sign) INTERP_SHAPES2(H, T##name##_32) INTERP_SHAPES2(H, T##name##_64)
+#define INTERP_H_TST(H, name, size) INTERP_SHAPES2(H, T##name)
 
 /* Every handler name, each passed to H exactly once. */
 #define INTERP_ALL(H)                                                                              \
     INTERP_SIMPLE(H) INTERP_SHAPES2(H, MOV64) INTERP_BINOPS(INTERP_H_BIN, H)                       \
     INTERP_WOPS(INTERP_H_WBIN, H)                                                                  \
     INTERP_CONDS(INTERP_H_SET, H) INTERP_CONDS(INTERP_H_BR, H) INTERP_UNOPS(INTERP_H_UN, H)        \
-    INTERP_EXTS(INTERP_H_EXT, H) INTERP_LOADS(INTERP_H_LD, H) INTERP_STORES(INTERP_H_ST, H)
+    INTERP_EXTS(INTERP_H_EXT, H) INTERP_LOADS(INTERP_H_LD, H) INTERP_STORES(INTERP_H_ST, H)        \
+    INTERP_LOADS(INTERP_H_TLD, H) INTERP_STORES(INTERP_H_TST, H)
 
 #define INTERP_ENUM(n) IH_##n,
 enum interp_handler { INTERP_ALL(INTERP_ENUM) IH_COUNT };

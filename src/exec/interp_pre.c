@@ -10,7 +10,10 @@
  *    definition (nothing between reads, writes, faults or exits) is written in place (the
  *    PUT disappears). Both keep guest state exactly as the IR says at every fault and exit.
  *
- * A SETCC used only by an EXIT_IF becomes one fused compare-and-exit op. INSN_START emits
+ * A SETCC used only by an EXIT_IF becomes one fused compare-and-exit op; a 32-bit op whose
+ * only user is SEXT.32 becomes one sign-extending op (RV64 *W); a ZEXT.32 feeding ops that
+ * read only the low 32 bits disappears; base + constant addresses fold into the memory
+ * op's displacement. INSN_START emits
  * nothing: loads and stores carry their instruction's pc, and a SETPC op precedes helpers
  * that may fault or touch state, and CMPXCHG.
  *
@@ -35,6 +38,7 @@ struct pre_insn {
     uint8_t w64;       /* SETCC / fused exit: the operands are 64-bit */
     uint8_t ws;        /* a 32-bit binop that also does the SEXT.32 of its only user */
     ir_val dst;        /* the value defined (the SEXT's for ws) */
+    int32_t disp;      /* LOAD/STORE: constant added to the address operand */
     uint8_t skip;      /* emits nothing */
     uint8_t fused;     /* EXIT_IF with a fused SETCC (index in setcc) */
     uint32_t setcc;
@@ -92,6 +96,8 @@ static unsigned eff_op(const struct pre *p, uint32_t j)
 {
     return p->in[j].fused ? IR_SETCC : insn(p, j)->op;
 }
+
+static bool fits_i32(uint64_t v) { return (uint64_t)(int64_t)(int32_t)v == v; }
 
 static bool has_wop(unsigned op)
 {
@@ -304,6 +310,29 @@ static int pre_analyse(struct pre *p)
                 pi->v[a] = d->arg[0];
         }
     }
+    /* base + constant addresses: the constant rides in the memory op */
+    for (uint32_t j = 0; j < n; j++) {
+        const struct ir_insn *i = insn(p, j);
+        struct pre_insn *pi = &p->in[j];
+        ir_val v = pi->v[0];
+        if ((i->op != IR_LOAD && i->op != IR_STORE) || i->mem.order != IR_ORD_PLAIN || !v)
+            continue;
+        const struct ir_insn *d = insn(p, (uint32_t)p->def[v]);
+        const struct pre_insn *pd = &p->in[p->def[v]];
+        if (d->op == IR_CONST && fits_i32(d->imm)) {
+            pi->v[0] = IR_NOVAL;
+            pi->disp = (int32_t)d->imm;
+        } else if (d->op == IR_ADD && d->type == IR_I64) {
+            for (unsigned k = 0; k < 2; k++) {
+                ir_val c = pd->v[1 - k];
+                if (is_const(p, c) && fits_i32(const_val(p, c)) && pd->v[k]) {
+                    pi->v[0] = pd->v[k];
+                    pi->disp = (int32_t)const_val(p, c);
+                    break;
+                }
+            }
+        }
+    }
     for (uint32_t j = 0; j < n; j++)
         for (unsigned a = 0; a < p->in[j].n; a++)
             if (p->in[j].v[a])
@@ -432,6 +461,8 @@ static int pre_analyse(struct pre *p)
 /* ---- emission ---- */
 
 struct emit {
+    bool sys;              /* system mode: memory through the TLB */
+    bool state_call;       /* a helper that touches guest state */
     struct iop *ops;
     uint32_t n_ops, n_exits;
     struct tb_exit *exits; /* pcs only, copied into the tb */
@@ -489,6 +520,16 @@ static const uint16_t ld_base[7][2] = {
 };
 static const uint16_t st_base[4] = {
 #define ST_BASE(H, name, size) IH_##name##_FF,
+    INTERP_STORES(ST_BASE, _)
+#undef ST_BASE
+};
+static const uint16_t tld_base[7][2] = {
+#define LD_BASE(H, name, size, sign) {IH_T##name##_32_FF, IH_T##name##_64_FF},
+    INTERP_LOADS(LD_BASE, _)
+#undef LD_BASE
+};
+static const uint16_t tst_base[4] = {
+#define ST_BASE(H, name, size) IH_T##name##_FF,
     INTERP_STORES(ST_BASE, _)
 #undef ST_BASE
 };
@@ -622,11 +663,13 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
                     err = -EINVAL;
                 } else if (m->order == IR_ORD_PLAIN) {
                     unsigned li = m->size == 3 ? 6 : m->size * 2u + (m->sign ? 1 : 0);
-                    put_op(e, ld_base[li][dw64] + ds * 2 + sa, d, oa, 0, 0, cur_pc);
+                    uint32_t dp = (uint32_t)pi->disp;
+                    put_op(e, (e->sys ? tld_base : ld_base)[li][dw64] + ds * 2 + sa, d, oa,
+                           (uint16_t)dp, (uint16_t)(dp >> 16), cur_pc);
                 } else {
                     unsigned pk = m->size | (m->sign ? 4u : 0) | (unsigned)m->order << 3 |
                                   (dw64 ? 32u : 0);
-                    put_op(e, IH_LD_ORD, d, oa, 0, (uint16_t)pk, cur_pc);
+                    put_op(e, e->sys ? IH_TLD_ORD : IH_LD_ORD, d, oa, 0, (uint16_t)pk, cur_pc);
                 }
                 break;
             }
@@ -635,10 +678,12 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
                 if (m->size > 3)
                     err = -EINVAL;
                 else if (m->order == IR_ORD_PLAIN)
-                    put_op(e, st_base[m->size] + sa * 2 + shp(p, a1), 0, oa, ob, 0, cur_pc);
+                    put_op(e, (e->sys ? tst_base : st_base)[m->size] + sa * 2 + shp(p, a1),
+                           (uint16_t)(uint32_t)pi->disp, oa, ob,
+                           (uint16_t)((uint32_t)pi->disp >> 16), cur_pc);
                 else
-                    put_op(e, IH_ST_ORD, 0, oa, ob, (uint16_t)(m->size | (unsigned)m->order << 3),
-                           cur_pc);
+                    put_op(e, e->sys ? IH_TST_ORD : IH_ST_ORD, 0, oa, ob,
+                           (uint16_t)(m->size | (unsigned)m->order << 3), cur_pc);
                 break;
             }
             case IR_ATOMIC_RMW: {
@@ -649,7 +694,7 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
                 }
                 unsigned pk = i->aux | (unsigned)m->size << 4 | (m->sign ? 0x40u : 0) |
                               (m->align ? 0x80u : 0) | (is_w64((enum ir_type)i->type) ? 0x100u : 0);
-                put_op(e, IH_RMW, d, oa, ob, (uint16_t)pk, cur_pc);
+                put_op(e, e->sys ? IH_TRMW : IH_RMW, d, oa, ob, (uint16_t)pk, cur_pc);
                 break;
             }
             case IR_CMPXCHG: {
@@ -661,7 +706,7 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
                 unsigned pk = m->size | (m->sign ? 4u : 0) | (m->align ? 8u : 0) |
                               (is_w64((enum ir_type)i->type) ? 16u : 0);
                 put_op(e, IH_SETPC, 0, 0, 0, 0, cur_pc);
-                put_op(e, IH_CAS, d, oa, ob, oc, pk);
+                put_op(e, e->sys ? IH_TCAS : IH_CAS, d, oa, ob, oc, pk);
                 break;
             }
             case IR_FENCE:
@@ -694,6 +739,8 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
                 }
                 if (hp->flags & (IR_HELPER_FAULT | IR_HELPER_STATE))
                     put_op(e, IH_SETPC, 0, 0, 0, 0, cur_pc);
+                if (hp->flags & IR_HELPER_STATE)
+                    e->state_call = true;
                 put_op(e, IH_CALL, d, oa, ob, oc, (uint64_t)(uintptr_t)hp->fn);
                 break;
             }
@@ -788,7 +835,7 @@ struct tb *interp_predecode(struct exec_ctx *ctx, const struct ir_block *b, int 
     p.last = calloc(nv, sizeof(*p.last));
     p.loc = calloc(nv, sizeof(*p.loc));
     p.off = calloc(nv, sizeof(*p.off));
-    struct emit e = {0};
+    struct emit e = {.sys = ctx->cpu->tlb != NULL};
     e.ops = calloc(2 * (size_t)n + 1, sizeof(struct iop));
     e.exits = calloc(n, sizeof(struct tb_exit));
     uint32_t max_off = 0;
@@ -816,6 +863,8 @@ struct tb *interp_predecode(struct exec_ctx *ctx, const struct ir_block *b, int 
     tb->n_ops = e.n_ops;
     tb->n_exits = e.n_exits;
     tb->bytes = bytes;
+    tb->sys = e.sys;
+    tb->nochain = e.sys && e.state_call;
     tb->exits = (struct tb_exit *)(tb->code + e.n_ops);
     for (uint32_t k = 0; k < e.n_ops; k++) {
         tb->code[k] = e.ops[k];
@@ -836,6 +885,5 @@ out:
     free(p.off);
     free(e.ops);
     free(e.exits);
-    (void)ctx;
     return tb;
 }

@@ -89,7 +89,7 @@ static enum exec_result run_loop(struct cpu_common *cpu, struct exec_ctx *ctx)
 {
     struct tb_exit *from = NULL;
     for (;;) {
-        if (__builtin_expect(cpu->exit_request != 0, 0)) {
+        if (__builtin_expect(__atomic_load_n(&cpu->exit_request, __ATOMIC_RELAXED) != 0, 0)) {
             uint32_t req = __atomic_exchange_n(&cpu->exit_request, 0, __ATOMIC_SEQ_CST);
             if (req & ~EXEC_KICK)
                 return EXEC_REQUEST;
@@ -122,8 +122,10 @@ static enum exec_result run_loop(struct cpu_common *cpu, struct exec_ctx *ctx)
         if (r == INTERP_LOOKUP)
             continue;
         from = NULL;
-        if (r == IR_EXIT_FLUSH)
-            tb_flush_changed(ctx); /* fence.i: code may have changed behind our back */
+        /* fence.i: in user mode code may have changed through another mapping, which page
+         * protection cannot see; in system mode the TLB catches every store to code */
+        if (r == IR_EXIT_FLUSH && !cpu->tlb)
+            tb_flush_changed(ctx);
         if (r == INTERP_REQUEST || r == IR_EXIT_FLUSH)
             continue;
         return (enum exec_result)r;

@@ -18,7 +18,10 @@
  *   it) before any block is translated from it; invalidating the page un-hooks it. Every
  *   invalidation bumps inval_gen, and a translation that raced with one is redone, so no
  *   block translated from old bytes is inserted after the invalidation returns.
- * - fence.i (IR_EXIT_FLUSH) re-reads the guest bytes of every block and drops those that
+ * - System mode (cpu->tlb set): blocks are keyed by (pc, tb_flags, physical page of pc) and
+ *   indexed by physical pages, so invalidation follows the memory, not a mapping; the
+ *   jump cache is keyed by virtual pc and flushed with the TLB (exec_flush_jump_cache).
+ * - User-mode fence.i (IR_EXIT_FLUSH) re-reads the guest bytes of every block and drops those that
  *   changed (a hash of what the frontend read is kept per block): stores through another
  *   mapping of the same memory do not fault, so page protection alone cannot see them.
  * - The cache holds at most `budget` bytes of live blocks; past it everything is retired
@@ -31,6 +34,7 @@
 
 #include "core/log.h"
 #include "exec/exec_int.h"
+#include "mem/tlb.h"
 
 struct exec_global exec_g = {.lock = PTHREAD_MUTEX_INITIALIZER};
 void (*exec_code_page_hook)(uint64_t guest_page);
@@ -305,11 +309,24 @@ void tb_ctx_unregister(struct exec_ctx *ctx)
 
 /* ---- lookup ---- */
 
-static struct tb *hash_find(uint64_t pc, uint32_t flags)
+int tb_key_page(struct cpu_common *cpu, uint64_t pc, uint64_t *page)
+{
+    if (!cpu->tlb) {
+        *page = pc >> EXEC_PAGE_BITS;
+        return 0;
+    }
+    uint64_t pa;
+    if (tlb_code_page(cpu, pc, &pa) < 0)
+        return -EFAULT;
+    *page = pa >> EXEC_PAGE_BITS;
+    return 0;
+}
+
+static struct tb *hash_find(uint64_t pc, uint32_t flags, uint64_t page0)
 {
     struct tb *t = atomic_load_explicit(&exec_g.hash[tb_hash(pc, flags)], memory_order_acquire);
     for (; t; t = atomic_load_explicit(&t->hash_next, memory_order_acquire))
-        if (t->pc == pc && t->tb_flags == flags &&
+        if (t->pc == pc && t->tb_flags == flags && t->page[0] == page0 &&
             !atomic_load_explicit(&t->invalid, memory_order_relaxed))
             return t;
     return NULL;
@@ -405,12 +422,12 @@ static bool verify_block(const struct ir_block *b, const char *when)
 }
 
 /* Translate, optimise and predecode the block at (pc, flags); insert it. */
-static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, int *err)
+static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, uint64_t page0,
+                               int *err)
 {
     struct cpu_common *cpu = ctx->cpu;
     struct ir_block *b = &ctx->ir;
     unsigned max = exec_g.opt.max_block_insns;
-    uint64_t page0 = pc >> EXEC_PAGE_BITS;
     bool check = exec_g.debug_verify || log_enabled(LOG_IR);
 
     for (;;) {
@@ -471,7 +488,14 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
             return NULL;
         }
         tb->code_hash = b->guest_size <= EXEC_CAP_MAX ? code_hash(ctx->cap_buf, b->guest_size) : 0;
-        uint64_t last = b->guest_size ? (pc + b->guest_size - 1) >> EXEC_PAGE_BITS : page0;
+        uint64_t last = page0;
+        uint64_t end = pc + (b->guest_size ? b->guest_size - 1 : 0);
+        if ((end >> EXEC_PAGE_BITS) != (pc >> EXEC_PAGE_BITS) && tb_key_page(cpu, end, &last) < 0) {
+            /* the frontend read it a moment ago: only a racing mapping change gets here */
+            free(tb);
+            *err = -EFAULT;
+            return NULL;
+        }
         tb->page[0] = page0;
         tb->n_pages = 1;
         if (last != page0) {
@@ -494,7 +518,7 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
             free(tb);
             continue;
         }
-        struct tb *old = hash_find(pc, flags);
+        struct tb *old = hash_find(pc, flags, page0);
         if (old) {
             pthread_mutex_unlock(&exec_g.lock);
             free(tb);
@@ -538,9 +562,14 @@ struct tb *tb_find(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, int *err)
     if (t && t->pc == pc && t->tb_flags == flags &&
         !atomic_load_explicit(&t->invalid, memory_order_relaxed))
         return t;
-    t = hash_find(pc, flags);
+    uint64_t page0;
+    if (tb_key_page(ctx->cpu, pc, &page0) < 0) {
+        *err = -EFAULT;
+        return NULL;
+    }
+    t = hash_find(pc, flags, page0);
     if (!t) {
-        t = tb_translate(ctx, pc, flags, err);
+        t = tb_translate(ctx, pc, flags, page0, err);
         if (!t)
             return NULL;
     }
@@ -557,6 +586,13 @@ struct tb *tb_find(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, int *err)
 void tb_chain(struct tb_exit *from, struct tb *to)
 {
     if (atomic_load_explicit(&from->next, memory_order_relaxed) || from->pc != to->pc)
+        return;
+    /* system mode: a chained jump skips the lookup that checks the page mapping, so it
+     * may only stay within the virtual page it was entered through (every entry into a
+     * page passes a lookup, and the jump cache is flushed with the TLB), and never
+     * leaves a block that may have changed the mapping */
+    if (from->src->nochain ||
+        (from->src->sys && (to->pc >> EXEC_PAGE_BITS) != (from->src->pc >> EXEC_PAGE_BITS)))
         return;
     pthread_mutex_lock(&exec_g.lock);
     if (!atomic_load_explicit(&from->next, memory_order_relaxed) &&
@@ -621,6 +657,15 @@ bool exec_code_written(uint64_t guest_page)
         retire_commit_locked();
     pthread_mutex_unlock(&exec_g.lock);
     return had;
+}
+
+void exec_flush_jump_cache(struct cpu_common *cpu)
+{
+    struct exec_ctx *ctx = cpu->exec;
+    if (!ctx)
+        return;
+    for (unsigned i = 0; i < EXEC_JC_SIZE; i++)
+        atomic_store_explicit(&ctx->jc[i], NULL, memory_order_relaxed);
 }
 
 void exec_get_stats(struct exec_stats *s)

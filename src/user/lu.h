@@ -112,10 +112,11 @@ lu_syscall_fn lu_sys_clone, lu_sys_clone3, lu_sys_execve, lu_sys_exit, lu_sys_ex
 /* signal.c */
 lu_syscall_fn lu_sys_rt_sigaction, lu_sys_rt_sigprocmask, lu_sys_sigaltstack,
     lu_sys_rt_sigreturn, lu_sys_rt_sigsuspend, lu_sys_rt_sigpending, lu_sys_rt_sigtimedwait,
-    lu_sys_kill, lu_sys_tkill, lu_sys_tgkill;
+    lu_sys_kill, lu_sys_tkill, lu_sys_tgkill, lu_sys_rt_sigqueueinfo, lu_sys_rt_tgsigqueueinfo;
 
 /* Returned by a call that has already set every guest register itself (rt_sigreturn,
- * a successful execve): the dispatcher leaves a0 alone. */
+ * a successful execve): the dispatcher leaves a0 alone, and the run loop leaves pc where
+ * the call put it. */
 #define LU_RET_KEEP_REGS (-4097L)
 
 /* Negative errno from a host call's -1/errno convention. */

@@ -41,6 +41,8 @@ struct lu_target {
     /* system call number and arguments from the registers; the result back */
     long (*syscall_args)(const struct cpu_common *c, uint64_t a[6]);
     void (*syscall_ret)(struct cpu_common *c, long ret);
+    /* Linux restarts this call after a SA_RESTART handler (it returns -ERESTARTSYS) */
+    bool (*syscall_restartable)(long nr, const uint64_t a[6]);
     /* the pc after the system call instruction at c->pc */
     void (*syscall_skip)(struct cpu_common *c);
     uint64_t (*get_sp)(const struct cpu_common *c);
@@ -63,6 +65,7 @@ extern const struct lu_target lu_target_riscv64;
 const struct lu_target *lu_target_for(uint16_t machine, bool is64);
 
 /* ---- per-thread state the core keeps ---- */
+#define LU_RTQ 64                      /* real-time signal instances queued per thread */
 struct lu_tcore {
     struct lu_thread t;                /* first: lu_thread * converts to lu_tcore * */
     const struct lu_target *target;
@@ -74,6 +77,8 @@ struct lu_tcore {
     bool restore_mask;                 /* rt_sigsuspend: restore saved_mask after delivery */
     uint64_t saved_mask;
     void *host_altstack;               /* the host signal stack of this host thread */
+    siginfo_t rtq[LU_RTQ];             /* queued real-time signals, oldest first */
+    unsigned rtq_n;
     uint64_t last_fault;               /* guards the retry of spurious host faults */
     unsigned fault_retries;
 };
@@ -136,6 +141,9 @@ void lu_signal_thread_fini(struct lu_thread *t);
 void lu_sigmask_apply(struct lu_thread *t);
 /* Deliver whatever is pending and not blocked (builds frames / default actions). */
 void lu_signal_deliver(struct lu_thread *t);
+/* A guest system call was interrupted (-EINTR): should it run again after the handler
+ * (the first deliverable signal has SA_RESTART, or no handler will run)? */
+bool lu_signal_restart(struct lu_thread *t);
 /* A synchronous signal from guest execution (fault, illegal insn, breakpoint). */
 void lu_signal_sync(struct lu_thread *t, int sig, int code, uint64_t addr);
 /* Kill the process with sig as a native process would die (no core file). */

@@ -64,6 +64,31 @@ static void rv64_syscall_ret(struct cpu_common *c, long ret) { rv(c)->x[10] = (u
 /* ecall is 4 bytes; there is no compressed form */
 static void rv64_syscall_skip(struct cpu_common *c) { c->pc += 4; }
 
+/* The calls signal(7) lists as restarted with SA_RESTART (asm-generic numbers). Sleeps,
+ * poll/select/epoll and calls with a timeout are not. */
+static bool rv64_syscall_restartable(long nr, const uint64_t a[6])
+{
+    switch (nr) {
+    case 63: case 64: case 65: case 66: case 67: case 68: case 69: case 70: /* read..pwritev */
+    case 286: case 287:                     /* preadv2, pwritev2 */
+    case 29:                                /* ioctl */
+    case 56: case 437:                      /* openat, openat2 */
+    case 260: case 95:                      /* wait4, waitid */
+    case 202: case 242: case 203:           /* accept, accept4, connect */
+    case 206: case 207: case 211: case 212: /* sendto, recvfrom, sendmsg, recvmsg */
+    case 269:                               /* sendmmsg */
+    case 32: case 25:                       /* flock, fcntl (F_SETLKW) */
+    case 71: case 76: case 77: case 285:    /* sendfile, splice, tee, copy_file_range */
+    case 278:                               /* getrandom */
+    case 182: case 183:                     /* mq_timedsend, mq_timedreceive */
+        return true;
+    case 98:                                /* futex: a wait without a timeout */
+        return a[3] == 0;
+    default:
+        return false;
+    }
+}
+
 static uint64_t rv64_get_sp(const struct cpu_common *c) { return rvc(c)->x[2]; }
 
 static void rv64_clone_child(struct cpu_common *c, uint64_t sp, bool set_tls, uint64_t tls)
@@ -149,6 +174,7 @@ const struct lu_target lu_target_riscv64 = {
     .syscall_args = rv64_syscall_args,
     .syscall_ret = rv64_syscall_ret,
     .syscall_skip = rv64_syscall_skip,
+    .syscall_restartable = rv64_syscall_restartable,
     .get_sp = rv64_get_sp,
     .clone_child = rv64_clone_child,
     .frame_setup = rv64_frame_setup,

@@ -10,6 +10,7 @@
  * - in_guest is true exactly while exec_run() runs, so the host fault handler can tell a
  *   guest fault from an omnivm bug.
  */
+#include <errno.h>
 #include <signal.h>
 
 #include "core/log.h"
@@ -76,6 +77,10 @@ int lu_run(struct lu_thread *t)
             long ret = lu_syscall(t, nr, a);
             if (tc->exiting)
                 return tc->exit_code;
+            /* interrupted by a signal the guest wants the call restarted for: leave pc
+             * on the ecall with its arguments intact; the handler returns to it */
+            if (ret == -EINTR && tg->syscall_restartable(nr, a) && lu_signal_restart(t))
+                break;
             if (ret != LU_RET_KEEP_REGS) {
                 tg->syscall_ret(c, ret);
                 tg->syscall_skip(c);

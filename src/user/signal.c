@@ -11,8 +11,12 @@
  *   blocked signals stay pending in the kernel and a process-directed signal goes to a
  *   thread that does not block it, exactly as natively.
  * - Only signals with a guest handler reach lu's host handler, which records the
- *   siginfo in the thread's queue and sets exit_request; the run loop builds the guest
- *   frame at the next block boundary. A host SA_RESTART mirrors the guest's.
+ *   siginfo in the thread's queue (standard signals coalesce, real-time ones queue in
+ *   order) and sets exit_request; the run loop builds the guest frame at the next block
+ *   boundary. Host handlers never have SA_RESTART: an interrupted host call returns
+ *   EINTR and the run loop restarts the guest's call after the handler when the guest
+ *   asked for SA_RESTART and the call is one Linux restarts (lu_signal_restart), which is
+ *   how the kernel itself does it (the handler runs during the blocking call).
  * - SIGSEGV and SIGBUS always have lu's fault handler (code-page write protection and
  *   guest faults need it) and are never blocked on the host.
  * - Handlers are installed with the raw system call (glibc refuses its internal signals
@@ -112,12 +116,69 @@ void lu_sigmask_apply(struct lu_thread *t)
 
 /* ---- host handlers ---- */
 
+#define LU_SIGRT_FIRST 32
+
+/* Runs in a handler with every signal blocked, or with them blocked by the caller. */
 static void queue_signal(struct lu_thread *t, int sig, const siginfo_t *si)
 {
-    t->pending_info[sig] = *si;
+    struct lu_tcore *tc = lu_tc(t);
+    if (sig >= LU_SIGRT_FIRST) {
+        /* past the queue's size the instance is lost, like past RLIMIT_SIGPENDING */
+        if (tc->rtq_n >= LU_RTQ)
+            return;
+        tc->rtq[tc->rtq_n++] = *si;
+    } else {
+        t->pending_info[sig] = *si;
+    }
     __atomic_fetch_or(&t->pending, LU_SIGBIT(sig), __ATOMIC_SEQ_CST);
     if (t->cpu)
-        t->cpu->exit_request = 1;
+        __atomic_fetch_or(&t->cpu->exit_request, 1u, __ATOMIC_SEQ_CST);
+}
+
+/* The signal the kernel would take first from a pending set: synchronous ones, then the
+ * lowest number. 0 if none. */
+static int first_signal(uint64_t p)
+{
+    if (!p)
+        return 0;
+    uint64_t sync = p & (LU_SIGBIT(SIGSEGV) | LU_SIGBIT(SIGBUS) | LU_SIGBIT(SIGILL) |
+                         LU_SIGBIT(SIGTRAP) | LU_SIGBIT(SIGFPE));
+    return __builtin_ctzll(sync ? sync : p) + 1;
+}
+
+/* Take one queued signal out of set; 0 if none. Host signals are blocked meanwhile so a
+ * handler on this thread cannot change the queue under us. */
+static int dequeue_signal(struct lu_thread *t, uint64_t set, siginfo_t *info)
+{
+    struct lu_tcore *tc = lu_tc(t);
+    /* the common case, nothing queued, costs no system call */
+    if (!(__atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & set))
+        return 0;
+    uint64_t old = lu_host_block_all();
+    int sig = first_signal(__atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & set);
+    if (sig >= LU_SIGRT_FIRST) {
+        bool more = false;
+        unsigned i, n = tc->rtq_n;
+        for (i = 0; i < n && tc->rtq[i].si_signo != sig; i++)
+            ;
+        if (i < n) {
+            *info = tc->rtq[i];
+            memmove(&tc->rtq[i], &tc->rtq[i + 1], (n - i - 1) * sizeof(tc->rtq[0]));
+            tc->rtq_n = --n;
+            for (unsigned j = 0; j < n; j++)
+                more |= tc->rtq[j].si_signo == sig;
+        } else {
+            memset(info, 0, sizeof(*info));
+            info->si_signo = sig;
+        }
+        if (!more)
+            __atomic_fetch_and(&t->pending, ~LU_SIGBIT(sig), __ATOMIC_SEQ_CST);
+    } else if (sig) {
+        *info = t->pending_info[sig];
+        __atomic_fetch_and(&t->pending, ~LU_SIGBIT(sig), __ATOMIC_SEQ_CST);
+    }
+    lu_host_setmask(old);
+    return sig;
 }
 
 /* A caught signal for the guest. On a host thread that runs no guest code (an engine
@@ -214,7 +275,7 @@ static void install_host(int sig)
     else if (h == (uint64_t)(uintptr_t)SIG_IGN)
         host_sigaction(sig, SIG_IGN, keep);
     else
-        host_sigaction(sig, (void *)host_async, SA_SIGINFO | SA_ONSTACK | keep | (fl & SA_RESTART));
+        host_sigaction(sig, (void *)host_async, SA_SIGINFO | SA_ONSTACK | keep);
 }
 
 int lu_signal_init(void)
@@ -227,9 +288,9 @@ int lu_signal_init(void)
             old.handler == SIG_IGN)
             lu_proc.sigaction_handler[sig] = (uint64_t)(uintptr_t)SIG_IGN;
     }
-    int r = host_sigaction(SIGSEGV, (void *)host_fault, SA_SIGINFO | SA_ONSTACK | SA_RESTART);
+    int r = host_sigaction(SIGSEGV, (void *)host_fault, SA_SIGINFO | SA_ONSTACK);
     if (!r)
-        r = host_sigaction(SIGBUS, (void *)host_fault, SA_SIGINFO | SA_ONSTACK | SA_RESTART);
+        r = host_sigaction(SIGBUS, (void *)host_fault, SA_SIGINFO | SA_ONSTACK);
     return r;
 }
 
@@ -342,23 +403,27 @@ static void handle_signal(struct lu_thread *t, int sig, const siginfo_t *info)
 void lu_signal_deliver(struct lu_thread *t)
 {
     struct lu_tcore *tc = lu_tc(t);
-    for (;;) {
-        uint64_t p = __atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & ~lu_mask_get(&t->sigmask);
-        if (!p)
-            break;
-        /* synchronous signals first, like the kernel */
-        uint64_t sync = p & (LU_SIGBIT(SIGSEGV) | LU_SIGBIT(SIGBUS) | LU_SIGBIT(SIGILL) |
-                             LU_SIGBIT(SIGTRAP) | LU_SIGBIT(SIGFPE));
-        int sig = __builtin_ctzll(sync ? sync : p) + 1;
-        siginfo_t info = t->pending_info[sig];
-        __atomic_fetch_and(&t->pending, ~LU_SIGBIT(sig), __ATOMIC_SEQ_CST);
+    siginfo_t info;
+    int sig;
+    while ((sig = dequeue_signal(t, ~lu_mask_get(&t->sigmask), &info)))
         handle_signal(t, sig, &info);
-    }
     if (tc->restore_mask) {
         tc->restore_mask = false;
         lu_mask_set(&t->sigmask, tc->saved_mask);
         lu_sigmask_apply(t);
     }
+}
+
+bool lu_signal_restart(struct lu_thread *t)
+{
+    int sig = first_signal(__atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & ~lu_mask_get(&t->sigmask));
+    if (!sig)
+        return false;
+    uint64_t h = lu_proc.sigaction_handler[sig];
+    /* no handler runs (ignored, or a default that does not kill): the call goes on */
+    if (h == (uint64_t)(uintptr_t)SIG_IGN || h == (uint64_t)(uintptr_t)SIG_DFL)
+        return true;
+    return (lu_proc.sigaction_flags[sig] & SA_RESTART) != 0;
 }
 
 void lu_signal_sync(struct lu_thread *t, int sig, int code, uint64_t addr)
@@ -538,13 +603,8 @@ long lu_sys_rt_sigtimedwait(struct lu_thread *t, const uint64_t a[6])
     siginfo_t info;
     long r;
     /* caught by our handler already? */
-    uint64_t q = __atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & set;
-    if (q) {
-        int sig = __builtin_ctzll(q) + 1;
-        info = t->pending_info[sig];
-        __atomic_fetch_and(&t->pending, ~LU_SIGBIT(sig), __ATOMIC_SEQ_CST);
-        r = sig;
-    } else {
+    r = dequeue_signal(t, set, &info);
+    if (!r) {
         r = syscall(SYS_rt_sigtimedwait, &set, &info, tsp, 8);
         if (r < 0)
             return -errno;
@@ -569,5 +629,25 @@ long lu_sys_tkill(struct lu_thread *t, const uint64_t a[6])
 long lu_sys_tgkill(struct lu_thread *t, const uint64_t a[6])
 {
     long r = syscall(SYS_tgkill, (pid_t)a[0], (pid_t)a[1], (int)a[2]);
+    return r < 0 ? -errno : r;
+}
+
+/* rt_sigqueueinfo(tgid, sig, info) and rt_tgsigqueueinfo(tgid, tid, sig, info): the guest
+ * siginfo_t has the host's layout; the host kernel checks si_code as it would natively. */
+long lu_sys_rt_sigqueueinfo(struct lu_thread *t, const uint64_t a[6])
+{
+    siginfo_t info;
+    if (lu_copy_from_guest(&info, a[2], sizeof(info)))
+        return -EFAULT;
+    long r = syscall(SYS_rt_sigqueueinfo, (pid_t)a[0], (int)a[1], &info);
+    return r < 0 ? -errno : r;
+}
+
+long lu_sys_rt_tgsigqueueinfo(struct lu_thread *t, const uint64_t a[6])
+{
+    siginfo_t info;
+    if (lu_copy_from_guest(&info, a[3], sizeof(info)))
+        return -EFAULT;
+    long r = syscall(SYS_rt_tgsigqueueinfo, (pid_t)a[0], (pid_t)a[1], (int)a[2], &info);
     return r < 0 ? -errno : r;
 }

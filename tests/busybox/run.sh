@@ -72,7 +72,7 @@ workloads=(
     'wc|$BB wc -l -w -c <"$BIG"'
     'sort|$BB sort "$BIG" | $BB sha256sum'
     'sort-keys|$BB sort -t " " -k4,4n -k2,2 -k1,1r "$MED" | $BB sha256sum'
-    'uniq-c|$BB cut -d " " -f2,3 "$BIG" | $BB sort | $BB uniq -c | $BB sort -k1,1nr -k2 | $BB head -n 50'
+    'uniq-c|$BB cut -d " " -f2,3 "$BIG" | $BB sort | $BB uniq -c | $BB sort -k1,1nr -k2 | $BB sed -n 1,50p'
     'sed|$BB sed -e "s/alpha/ALPHA/g" -e "s/\([0-9][0-9]*\)\.\([0-9][0-9]\)$/\2,\1/" -e "/Sunday/d" -e "y/abc/xyz/" "$BIG" | $BB sha256sum'
     'grep-tr-cut|$BB grep -c -E "(quartz|onyx) [a-z]+ [0-9]" "$BIG"; $BB tr a-z A-Z <"$MED" | $BB cut -c 8-20 | $BB sort -u | $BB md5sum'
     'awk|$BB awk -f "$AWKPROG" "$MED" | $BB sort'

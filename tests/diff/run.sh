@@ -10,7 +10,8 @@
 #   RUNNER   run programs with this command instead of "$OMNIVM user --engine E"
 #            (e.g. RUNNER=qemu-riscv64 to check the harness against itself)
 #   DIFF_VARIANT  real|oracle: which build the tested side runs. Default real, but oracle
-#            when RUNNER names qemu (qemu 7.2 has no Zicond; the oracle build emulates it)
+#            when RUNNER names qemu (qemu 7.2 lacks Zicond and miscomputes ctzw; the
+#            oracle build replaces both with equivalent sequences)
 #   DIFF_SEED, DIFF_COUNT  generator seed and number of sequences (default 20240611, 2500)
 #   DIFF_PER sequences per program (100)   DIFF_TIMEOUT seconds per run (60)
 #   DIFF_CORRUPT=N  flip byte N of every tested output, to see the comparison fail

@@ -19,6 +19,7 @@ import signal
 import struct
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rvdiffgen import OFF_F, OFF_FCSR, OFF_SCRATCH, OFF_X, REC_SIZE, SCRATCH_SIZE  # noqa: E402
 

@@ -25,6 +25,7 @@ import os
 import random
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rvvalues as V  # noqa: E402
 
@@ -138,7 +139,7 @@ class Seq:
         return "f%d" % r
 
     def rm(self, op):
-        """Rounding-mode operand; dynamic a third of the time, recorded for coverage."""
+        """Rounding-mode operand (dyn 40% of the time), recorded for the coverage check."""
         if self.rng.random() < 0.4:
             self.cov.add((op, "dyn%d" % self.frm))
             return "dyn"

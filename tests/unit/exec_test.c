@@ -562,6 +562,7 @@ static void test_misc(void)
 
 struct mem_case {
     unsigned size, sign, order, dsh, ash;
+    int64_t disp; /* address = operand + disp (folded into the op) */
     enum ir_type t;
     uint64_t addr, val;
 };
@@ -572,6 +573,8 @@ static void build_load(struct ir_block *b, const void *arg)
     ir_val one = one64(b);
     ir_insn_start(b, b->pc, 4);
     ir_val a = opnd64(b, m->ash, 0, one);
+    if (m->disp)
+        a = ir_binop(b, IR_ADD, IR_I64, a, ir_const(b, IR_I64, (uint64_t)m->disp));
     struct ir_memop mo = ir_mem(m->size, m->sign);
     mo.order = (uint8_t)m->order;
     ir_val v = ir_load(b, m->t, a, mo);
@@ -585,6 +588,8 @@ static void build_store(struct ir_block *b, const void *arg)
     ir_val one = one64(b);
     ir_insn_start(b, b->pc, 4);
     ir_val a = opnd64(b, m->ash, 0, one);
+    if (m->disp)
+        a = ir_binop(b, IR_ADD, IR_I64, a, ir_const(b, IR_I64, (uint64_t)m->disp));
     ir_val v = opnd64(b, m->dsh, 1, one);
     if (m->t == IR_I32)
         v = ir_ext(b, IR_ZEXT, IR_I32, v, 32);
@@ -596,7 +601,9 @@ static void build_store(struct ir_block *b, const void *arg)
 
 static void test_memory(void)
 {
-    static struct mem_case cases[1024];
+    static struct mem_case cases[4096];
+    static const int64_t disps[] = {0, 8, -8, 0x7ff, -0x800, 0x12345, -0x12345, 0x7fffffff,
+                                    -0x80000000ll, 0x100000000ll};
     unsigned nc = 0;
     static const uint64_t addrs[] = {0, 1, 3, 8, 0x1001, 0x2ffd, MEM_SIZE - 8,
                                      (uint64_t)MEM_SIZE * 3 + 16 /* folded by mem_mask */};
@@ -609,19 +616,23 @@ static void test_memory(void)
             for (int t = 0; t < 2; t++)
                 for (unsigned order = 0; order < 4; order += 3)
                     for (unsigned dsh = SH_F; dsh <= SH_S; dsh++)
-                        for (unsigned ash = SH_F; ash <= SH_S; ash++) {
+                        for (unsigned ash = SH_F; ash <= SH_S; ash++)
+                        for (unsigned di = 0; di < 10; di++) {
                             enum ir_type ty = t ? IR_I64 : IR_I32;
                             if (size == 3 && (t == 0 || sign))
                                 continue;
                             if (t == 0 && dsh == SH_S)
                                 continue;
+                            if (di && (order || dsh != ash))
+                                continue;
                             struct mem_case *m = &cases[nc++];
                             *m = (struct mem_case){.size = size, .sign = sign, .order = order,
-                                                   .dsh = dsh, .ash = ash, .t = ty};
+                                                   .dsh = dsh, .ash = ash, .t = ty,
+                                                   .disp = disps[di]};
                             uint64_t pc = fresh_pc();
                             fb_add(pc, build_load, m);
                             for (unsigned k = 0; k < sizeof(addrs) / sizeof(addrs[0]); k++) {
-                                c->r[0] = addrs[k];
+                                c->r[0] = addrs[k] - (uint64_t)m->disp;
                                 CHECK(run_at(c, pc) == EXEC_HALT, "load exit");
                                 uint64_t raw = 0;
                                 memcpy(&raw, g_mem + (addrs[k] & (MEM_SIZE - 1)), 1u << size);
@@ -630,9 +641,10 @@ static void test_memory(void)
                                                        : raw;
                                 want = ir_trunc(ty, want);
                                 CHECK(c->r[OUT0] == want,
-                                      "load size %u sign %u %s order %u d%u a%u at %#llx: %#llx, "
-                                      "want %#llx",
+                                      "load size %u sign %u %s order %u d%u a%u disp %lld at %#llx: "
+                                      "%#llx, want %#llx",
                                       size, sign, t ? "i64" : "i32", order, dsh, ash,
+                                      (long long)m->disp,
                                       (unsigned long long)addrs[k], (unsigned long long)c->r[OUT0],
                                       (unsigned long long)want);
                             }
@@ -641,13 +653,16 @@ static void test_memory(void)
         for (int t = 0; t < 2; t++)
             for (unsigned order = 0; order < 4; order += 2)
                 for (unsigned vsh = SH_F; vsh <= SH_S; vsh++)
-                    for (unsigned ash = SH_F; ash <= SH_S; ash++) {
+                    for (unsigned ash = SH_F; ash <= SH_S; ash++)
+                    for (unsigned di = 0; di < 10; di++) {
                         enum ir_type ty = t ? IR_I64 : IR_I32;
                         if (size == 3 && t == 0)
                             continue;
+                        if (di && (order || vsh != ash))
+                            continue;
                         struct mem_case *m = &cases[nc++];
                         *m = (struct mem_case){.size = size, .order = order, .dsh = vsh,
-                                               .ash = ash, .t = ty};
+                                               .ash = ash, .t = ty, .disp = disps[di]};
                         uint64_t pc = fresh_pc();
                         fb_add(pc, build_store, m);
                         for (unsigned k = 0; k < sizeof(addrs) / sizeof(addrs[0]); k++) {
@@ -657,7 +672,7 @@ static void test_memory(void)
                             if (lo > MEM_SIZE - 24)
                                 lo = MEM_SIZE - 24;
                             memcpy(before, g_mem + lo, 24);
-                            c->r[0] = addrs[k];
+                            c->r[0] = addrs[k] - (uint64_t)m->disp;
                             c->r[1] = 0x8877665544332211ull ^ (k * 0x0101010101010101ull);
                             CHECK(run_at(c, pc) == EXEC_HALT, "store exit");
                             memcpy(after, g_mem + lo, 24);
@@ -1365,10 +1380,16 @@ static void gen_random(void)
                 v = ir_select(&b, IR_I64, vals[rnd() % nv], vals[rnd() % nv], vals[rnd() % nv]);
             else if (r == 1)
                 v = ir_unop(&b, IR_NOT, IR_I64, vals[rnd() % nv]);
-            else if (r == 2)
-                v = ir_load(&b, IR_I64, ir_binop(&b, IR_AND, IR_I64, vals[rnd() % nv],
-                                                 ir_const(&b, IR_I64, 0xff8)),
-                            ir_mem(3, false));
+            else if (r == 2) {
+                ir_val a = ir_binop(&b, IR_AND, IR_I64, vals[rnd() % nv], ir_const(&b, IR_I64, 0xff0));
+                if (rnd() % 2)
+                    a = ir_binop(&b, IR_ADD, IR_I64, a, ir_const(&b, IR_I64, 8 * (rnd() % 3)));
+                if (rnd() % 2) {
+                    ir_store(&b, a, vals[rnd() % nv], ir_mem(3, false));
+                    continue;
+                }
+                v = ir_load(&b, IR_I64, a, ir_mem(3, false));
+            }
             else
                 v = ir_call(&b, &state_h, IR_I64, 1, ir_const(&b, IR_I64, rnd() % RREGS), 0, 0);
         } else {
@@ -1421,6 +1442,7 @@ static uint64_t ref_run(uint64_t *regs, uint8_t *mem, bool *exited)
         case IR_SELECT: r = a ? b : c; break;
         case IR_NOT: r = ~a; break;
         case IR_LOAD: memcpy(&r, mem + (a & (MEM_SIZE - 1)), 8); break;
+        case IR_STORE: memcpy(mem + (a & (MEM_SIZE - 1)), &b, 8); continue;
         case IR_CALL1:
             memcpy(f.r, regs, sizeof(uint64_t) * RREGS);
             r = state_helper(&f.c, a, 0, 0);
@@ -1459,8 +1481,11 @@ static void test_random_fusion(void)
         for (unsigned k = 0; k < RREGS; k++)
             regs[k] = c->r[k] = rnd() % 5;
         bool exited;
-        uint64_t want_pc = ref_run(regs, g_mem, &exited);
+        static uint8_t refmem[MEM_SIZE];
+        memcpy(refmem, g_mem, MEM_SIZE);
+        uint64_t want_pc = ref_run(regs, refmem, &exited);
         enum exec_result r = run_at(c, pc);
+        CHECK(!memcmp(refmem, g_mem, MEM_SIZE), "round %d: memory differs", round);
         CHECK(r == EXEC_HALT && c->c.pc == want_pc, "round %d: exit %d pc %#llx want %#llx", round,
               r, (unsigned long long)c->c.pc, (unsigned long long)want_pc);
         for (unsigned k = 0; k < RREGS; k++)
@@ -1611,8 +1636,18 @@ static void bench(void)
     free_cpu(c);
 }
 
+static void watchdog(int sig)
+{
+    static const char msg[] = "not ok exec_test: timed out (a guest loop never ended)\n";
+    if (write(1, msg, sizeof(msg) - 1) < 0)
+        _exit(1);
+    _exit(1);
+}
+
 int main(int argc, char **argv)
 {
+    signal(SIGALRM, watchdog);
+    alarm(300);
     g_mem = mmap(NULL, 2 * MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (g_mem == MAP_FAILED)
         return 2;

@@ -23,6 +23,15 @@
 #include "guest/riscv/rv_cpu.h"
 #include "ir/ir.h"
 
+/* tb_flags of this frontend. User mode (linux-user) translates with 0: no privileged
+ * instructions, FP always usable. System mode sets RV_TBF_SYS with the privilege and
+ * mstatus.FS, everything that changes how an instruction translates (MPRV, SUM and MXR
+ * change only where memory ops go: the TLB's MMU index, at run time). */
+#define RV_TBF_PRIV 0x3u /* 0 U, 1 S, 3 M */
+#define RV_TBF_FS_SHIFT 2
+#define RV_TBF_FS (3u << RV_TBF_FS_SHIFT)
+#define RV_TBF_SYS 0x10u
+
 struct rv_dc {
     struct cpu_common *cpu;
     struct ir_block *b;
@@ -32,7 +41,12 @@ struct rv_dc {
     unsigned len;       /* 2 or 4 */
     bool end;           /* the instruction emitted the block's terminator */
     bool rm_checked;    /* dynamic rounding mode validated since block start/frm write */
+    uint32_t flags;     /* b->tb_flags */
+    bool fs_dirty;      /* system mode: FS already made Dirty in this block */
 };
+
+static inline bool rv_sys(const struct rv_dc *dc) { return (dc->flags & RV_TBF_SYS) != 0; }
+static inline unsigned rv_priv(const struct rv_dc *dc) { return dc->flags & RV_TBF_PRIV; }
 
 /* ---- instruction fields ---- */
 static inline unsigned rv_opcode(uint32_t i) { return i & 0x7f; }
@@ -119,6 +133,16 @@ int rv_tr_fp(struct rv_dc *dc);  /* F, D loads/stores/arithmetic (rv_translate_f
 /* Ensure the dynamic rounding mode is valid before an FP op that uses it. */
 void rv_check_dyn_rm(struct rv_dc *dc);
 
+/* ---- system mode (rv_translate_sys.c) ---- */
+int rv_tr_system_sys(struct rv_dc *dc); /* SYSTEM, funct3 0: ecall .. sfence.vma */
+int rv_tr_csr_sys(struct rv_dc *dc);    /* Zicsr on CSRs other than fflags/frm/fcsr */
+int rv_tr_cbo(struct rv_dc *dc);        /* MISC-MEM funct3 2: Zicbom, Zicboz */
+/* Before an FP instruction (or FP CSR access): -EINVAL when FS is Off; if it writes FP
+ * state, makes FS Dirty (once per block). No-op in user mode. */
+int rv_fp_check(struct rv_dc *dc, bool writes);
+/* Whether a CSR number exists in system mode (for the translator and disassembler). */
+bool rv_sys_csr_exists(unsigned num);
+
 /* Compressed -> 32-bit encoding; 0 if the 16-bit encoding is illegal/reserved. */
 uint32_t rv_expand_c(uint16_t c);
 
@@ -128,6 +152,14 @@ extern const struct ir_helper rv_helper_fclass;     /* (bits, is_double) -> mask
 extern const struct ir_helper rv_helper_orc_b;      /* (x) -> orc.b */
 extern const struct ir_helper rv_helper_rdtime;     /* () -> 10 MHz monotonic ticks */
 extern const struct ir_helper rv_helper_rdcycle;    /* () -> retired instructions */
+/* system mode (rv_csr.c, rv_trap.c) */
+extern const struct ir_helper rv_helper_csr;        /* (pack, src) -> old value */
+extern const struct ir_helper rv_helper_mret;       /* () -> new pc */
+extern const struct ir_helper rv_helper_sret;       /* (insn) -> new pc */
+extern const struct ir_helper rv_helper_wfi;        /* (insn): TW check */
+extern const struct ir_helper rv_helper_sfence_vma; /* (vaddr, asid, insn | rs1 << 32 | rs2 << 33) */
+extern const struct ir_helper rv_helper_fs_dirty;   /* () */
+extern const struct ir_helper rv_helper_cbo;        /* (kind, insn): envcfg checks */
 uint64_t rv_fclass_bits(uint64_t bits, bool dbl);
 
 /* ---- disassembler (rv_disas.c) ---- */

@@ -12,6 +12,8 @@
  * - The pc is never PUT: exits carry their target, and the engines derive the pc of a
  *   faulting op from INSN_START.
  * - -d in_asm is printed by the engine (through rv64_arch.disas), not here.
+ * - tb_flags 0 is user mode; with RV_TBF_SYS the privileged instructions, the machine's
+ *   CSRs and the FS checks of system mode come from rv_translate_sys.c.
  */
 #include <errno.h>
 #include "guest/riscv/rv_internal.h"
@@ -193,6 +195,8 @@ static int tr_misc_mem(struct rv_dc *dc)
         ir_exit(dc->b, IR_EXIT_FLUSH, dc->pc + dc->len);
         dc->end = true;
         return 0;
+    case 2: /* cache-block operations: system mode only */
+        return rv_sys(dc) ? rv_tr_cbo(dc) : -EINVAL;
     default: return -EINVAL;
     }
 }
@@ -349,13 +353,20 @@ static int tr_csr(struct rv_dc *dc)
 {
     uint32_t i = dc->insn;
     unsigned f3 = rv_funct3(i), rd = rv_rd(i), rs1 = rv_rs1(i), op = f3 & 3;
+    if (op == 0)
+        return -EINVAL;
     const struct rv_csr *csr = csr_find(i >> 20);
-    if (!csr || op == 0)
+    /* in system mode only the FP CSRs stay inline IR; the rest are the machine's */
+    if (rv_sys(dc) && (!csr || csr->num > RV_CSR_FCSR))
+        return rv_tr_csr_sys(dc);
+    if (!csr)
         return -EINVAL;
     /* csrrw always writes and reads only if rd != 0; csrrs/csrrc always read and write
      * only if rs1 (or the immediate) is non-zero */
     bool do_write = op == 1 || rs1 != 0, do_read = op != 1 || rd != 0;
     if (do_write && !csr->write)
+        return -EINVAL;
+    if (rv_fp_check(dc, do_write) < 0)
         return -EINVAL;
     ir_val src = (f3 & 4) ? rv_c64(dc, rs1) : rv_get_x(dc, rs1);
     ir_val old = do_read ? csr->read(dc) : IR_NOVAL;
@@ -377,6 +388,8 @@ static int tr_system(struct rv_dc *dc)
     uint32_t i = dc->insn;
     if (rv_funct3(i) != 0)
         return rv_funct3(i) == 4 ? -EINVAL : tr_csr(dc);
+    if (rv_sys(dc))
+        return rv_tr_system_sys(dc);
     if (rv_rd(i) || rv_rs1(i))
         return -EINVAL;
     switch (i >> 20) {
@@ -408,6 +421,8 @@ static int tr_insn(struct rv_dc *dc)
     case RV_OP_SYSTEM: return tr_system(dc);
     case RV_OP_LOAD_FP: case RV_OP_STORE_FP: case RV_OP_MADD: case RV_OP_MSUB:
     case RV_OP_NMSUB: case RV_OP_NMADD: case RV_OP_OP_FP:
+        if (rv_fp_check(dc, rv_opcode(dc->insn) != RV_OP_STORE_FP) < 0)
+            return -EINVAL;
         return rv_tr_fp(dc);
     default: return -EINVAL;
     }
@@ -415,7 +430,7 @@ static int tr_insn(struct rv_dc *dc)
 
 int rv_translate(struct cpu_common *cpu, struct ir_block *b, unsigned max_insns)
 {
-    struct rv_dc dc = {.cpu = cpu, .b = b};
+    struct rv_dc dc = {.cpu = cpu, .b = b, .flags = b->tb_flags};
     uint64_t pc = b->pc, page = b->pc & ~0xfffull;
     if (max_insns == 0)
         max_insns = 1;
@@ -436,7 +451,7 @@ int rv_translate(struct cpu_common *cpu, struct ir_block *b, unsigned max_insns)
 
         ir_insn_start(b, pc, dc.len);
         uint32_t mark_insn = b->n_insn, mark_val = b->n_val;
-        bool mark_rm = dc.rm_checked;
+        bool mark_rm = dc.rm_checked, mark_fs = dc.fs_dirty;
         int r = dc.insn ? tr_insn(&dc) : -EINVAL;
         b->n_guest++;
         b->guest_size += dc.len;
@@ -444,6 +459,7 @@ int rv_translate(struct cpu_common *cpu, struct ir_block *b, unsigned max_insns)
             b->n_insn = mark_insn;
             b->n_val = mark_val;
             dc.rm_checked = mark_rm;
+            dc.fs_dirty = mark_fs;
             ir_exit(b, IR_EXIT_ILLEGAL, pc);
             break;
         }

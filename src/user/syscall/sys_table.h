@@ -228,6 +228,8 @@
     X(135, rt_sigprocmask, lu_sys_rt_sigprocmask, "dppu")                                          \
     X(136, rt_sigpending, lu_sys_rt_sigpending, "pu")                                              \
     X(137, rt_sigtimedwait, lu_sys_rt_sigtimedwait, "pppu")                                        \
+    X(138, rt_sigqueueinfo, lu_sys_rt_sigqueueinfo, "ddp")                                         \
+    X(240, rt_tgsigqueueinfo, lu_sys_rt_tgsigqueueinfo, "dddp")                                    \
     X(139, rt_sigreturn, lu_sys_rt_sigreturn, "")
 
 /* One past the highest number in the list. */
