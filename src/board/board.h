@@ -34,6 +34,7 @@ struct vm_config {
     const char *hostfwd[VM_MAX_HOSTFWD]; /* "tcp::HOST-:GUEST" rules */
     unsigned nhostfwd;
     bool rng;
+    const char *dumpdtb;     /* write the device tree here and exit (debugging) */
     struct exec_options exec;
 };
 

@@ -36,6 +36,7 @@ static void run_usage(FILE *f)
             "  --rng                 virtio-rng (host getrandom)\n"
             "  --engine interp|jit|auto|check\n"
             "  -d FLAGS              trace flags (-d help lists them)\n"
+            "  --dumpdtb FILE        write the machine's device tree to FILE and exit\n"
             "\n"
             "The console is on stdio: Ctrl-A X quits, Ctrl-A H prints help. A guest\n"
             "power-off ends omnivm with status 0 (or the guest's failure code).\n",
@@ -270,6 +271,10 @@ int board_main(int argc, char **argv)
         } else if (opt_is(a, "--net")) {
             if (!(v = opt_value(argc, argv, &i, "--net")) || parse_net(v, &c))
                 return 2;
+        } else if (opt_is(a, "--dumpdtb")) {
+            if (!(v = opt_value(argc, argv, &i, "--dumpdtb")))
+                return 2;
+            c.dumpdtb = v;
         } else if (!strcmp(a, "--rng")) {
             c.rng = true;
         } else if (opt_is(a, "--engine")) {

@@ -516,6 +516,20 @@ static int virt_load(struct virt *v, struct virt_boot *b)
     return 0;
 }
 
+/* --dumpdtb: the tree exactly as the guest will see it, for dtc and comparisons */
+static int virt_dumpdtb(struct virt *v, const struct virt_boot *b)
+{
+    const uint8_t *p = physmap_ram_ptr(&v->pm, b->fdt_addr, 64);
+    uint32_t size = p ? (uint32_t)p[4] << 24 | p[5] << 16 | p[6] << 8 | p[7] : 0;
+    p = size ? physmap_ram_ptr(&v->pm, b->fdt_addr, size) : NULL;
+    FILE *f = fopen(v->cfg->dumpdtb, "wb");
+    if (!p || !f || fwrite(p, 1, size, f) != size || fclose(f) != 0) {
+        error_msg("cannot write the device tree to '%s'", v->cfg->dumpdtb);
+        return -EIO;
+    }
+    return 0;
+}
+
 /* ---- running ---- */
 
 static void *virt_hart_thread(void *arg)
@@ -568,6 +582,11 @@ int riscv_virt_run(const struct vm_config *cfg)
     if (virt_devices(v) || virt_harts(v) || virt_load(v, &boot)) {
         virt_free(v);
         return 1;
+    }
+    if (cfg->dumpdtb) {
+        r = virt_dumpdtb(v, &boot);
+        virt_free(v);
+        return r ? 1 : 0;
     }
     if (!boot.firmware && boot.tohost) {
         struct htif_ops ops = {virt_htif_putchar, virt_htif_exit, v};

@@ -51,7 +51,9 @@ void exec_invalidate(uint64_t start, uint64_t len);
 
 /*
  * Hook for the memory layer: called (under the cache lock) whenever a guest page gains
- * its first translated block, so it can be write-protected. In user mode the protection
+ * its first translated block, so it can be write-protected. (exec calls it just before it
+ * reads the page's code for that block, so no store slips between the read and the
+ * protection; in system mode the page is physical.) In user mode the protection
  * fault handler then calls exec_code_written(page) which drops the page's translations
  * and returns true if there were any (the handler then unprotects and retries).
  */

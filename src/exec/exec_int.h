@@ -31,7 +31,7 @@
  * is where results nobody reads go. */
 #define EXEC_FRAME_SLOTS 4096u
 #define EXEC_SLOT_ZERO 0u
-#define EXEC_SLOT_TRASH 8u   /* byte offset of slot 1 */
+#define EXEC_SLOT_TRASH 8u /* byte offset of slot 1 */
 #define EXEC_FIRST_SLOT 2u
 
 #define EXEC_JC_BITS 12
@@ -52,6 +52,8 @@ struct iop {
     uint64_t imm;
 };
 
+_Static_assert(sizeof(struct iop) == 24, "struct iop must stay 24 bytes");
+
 struct tb;
 
 /* A chainable exit (EXIT_IF or GOTO to a constant pc). When `next` is set, the
@@ -71,35 +73,39 @@ struct tb {
     uint32_t guest_size;
     _Atomic uint32_t invalid;
     _Atomic(struct tb *) hash_next;
-    uint64_t page[2];             /* guest pages (page numbers) the code came from; in system
-                                     mode physical, and page[0] is part of the key */
-    struct tb *page_next[2];      /* per-page lists, under the lock */
+    uint64_t page[2];        /* guest pages (page numbers) the code came from; in system
+                                mode physical, and page[0] is part of the key */
+    struct tb *page_next[2]; /* per-page lists, under the lock */
     uint8_t n_pages;
-    bool sys;                     /* system mode: page[] are physical pages */
-    bool nochain;                 /* never chain out of it (system mode: it may change the
-                                     guest's address mapping) */
+    bool sys;     /* system mode: page[] are physical pages */
+    bool nochain; /* never chain out of it (system mode: it may change the
+                     guest's address mapping) */
     uint32_t n_exits, n_ops;
-    size_t bytes;                 /* allocation size, for the cache budget */
-    uint64_t code_hash;           /* of the guest bytes the frontend read (fence.i check) */
-    struct tb_exit *incoming;     /* exits of other blocks chained to this one */
+    size_t bytes;             /* allocation size, for the cache budget */
+    uint64_t code_hash;       /* of the guest bytes the frontend read (fence.i check) */
+    struct tb_exit *incoming; /* exits of other blocks chained to this one */
     struct tb *retire_next;
     uint64_t retire_epoch;
-    struct tb_exit *exits;        /* points into the same allocation */
+    struct tb_exit *exits; /* after code[] in the same allocation, 8-byte aligned (exit
+                              ops address their slot relative to themselves) */
     struct iop code[];
 };
 
 struct exec_ctx {
     struct cpu_common *cpu;
     _Atomic(struct tb *) jc[EXEC_JC_SIZE]; /* direct-mapped, by pc; cleared on retire */
-    _Atomic uint64_t epoch;       /* last published global epoch, or EXEC_EPOCH_IDLE */
-    uint64_t *frame;              /* EXEC_FRAME_SLOTS slots */
-    struct ir_block ir;           /* reused for every translation */
-    struct exec_ctx *next;        /* all contexts, under exec_g.lock */
+    _Atomic uint64_t epoch;                /* last published global epoch, or EXEC_EPOCH_IDLE */
+    uint64_t *frame;                       /* EXEC_FRAME_SLOTS slots */
+    struct ir_block ir;                    /* reused for every translation */
+    struct exec_ctx *next;                 /* all contexts, under exec_g.lock */
     /* the guest bytes the frontend reads during a translation (see tb.c) */
     int (*real_fetch)(struct cpu_common *c, uint64_t addr, void *buf, unsigned len);
     uint64_t cap_pc;
     uint8_t cap_buf[EXEC_CAP_MAX];
 };
+
+_Static_assert(sizeof(struct tb) % 8 == 0 && sizeof(struct tb_exit) % 8 == 0,
+               "exit slots after code[] must stay 8-byte aligned");
 
 static inline unsigned exec_jc_index(uint64_t pc)
 {
@@ -109,13 +115,13 @@ static inline unsigned exec_jc_index(uint64_t pc)
 /* Process-wide state of the room. */
 struct exec_global {
     struct exec_options opt;
-    bool debug_verify;            /* ir_verify every block */
-    pthread_mutex_t lock;         /* hash writers, page index, chaining, contexts */
+    bool debug_verify;    /* ir_verify every block */
+    pthread_mutex_t lock; /* hash writers, page index, chaining, contexts */
     _Atomic(struct tb *) *hash;
     size_t hash_mask;
     struct exec_ctx *ctxs;
     _Atomic uint64_t epoch;
-    _Atomic uint64_t inval_gen;   /* bumped by every invalidation */
+    _Atomic uint64_t inval_gen; /* bumped by every invalidation */
     struct tb *retired, **retired_tail;
     _Atomic size_t n_retired;
     size_t live_bytes, budget;
@@ -138,8 +144,8 @@ void tb_chain(struct tb_exit *from, struct tb *to);
 void tb_flush_changed(struct exec_ctx *ctx);
 /* The vCPU is at a safe point: it holds no tb pointer. Publish and maybe free. */
 void tb_quiescent(struct exec_ctx *ctx);
-void tb_enter(struct exec_ctx *ctx);   /* idle -> active (exec_run entry) */
-void tb_leave(struct exec_ctx *ctx);   /* active -> idle */
+void tb_enter(struct exec_ctx *ctx); /* idle -> active (exec_run entry) */
+void tb_leave(struct exec_ctx *ctx); /* active -> idle */
 void tb_ctx_register(struct exec_ctx *ctx);
 void tb_ctx_unregister(struct exec_ctx *ctx);
 
@@ -150,8 +156,8 @@ struct tb *interp_predecode(struct exec_ctx *ctx, const struct ir_block *b, int 
 
 /* ---- interp.c ---- */
 /* Results of interp_exec besides IR exit reasons (>= 0). */
-#define INTERP_LOOKUP (-1)   /* cpu->pc is the next block; *exit_out the slot, or NULL */
-#define INTERP_REQUEST (-2)  /* exit_request seen at a block entry; cpu->pc is that block */
+#define INTERP_LOOKUP (-1)  /* cpu->pc is the next block; *exit_out the slot, or NULL */
+#define INTERP_REQUEST (-2) /* exit_request seen at a block entry; cpu->pc is that block */
 extern const void *const *interp_handlers;
 void interp_init(void);
 int interp_exec(struct cpu_common *cpu, struct exec_ctx *ctx, struct tb *tb, bool chain,

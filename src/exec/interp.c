@@ -40,9 +40,24 @@ static inline __attribute__((always_inline)) uint64_t mem_ld(const void *h, unsi
 {
     uint64_t v;
     switch (size) {
-    case 0: { uint8_t x; memcpy(&x, h, 1); v = sign ? (uint64_t)(int8_t)x : x; break; }
-    case 1: { uint16_t x; memcpy(&x, h, 2); v = sign ? (uint64_t)(int16_t)x : x; break; }
-    case 2: { uint32_t x; memcpy(&x, h, 4); v = sign ? (uint64_t)(int32_t)x : x; break; }
+    case 0: {
+        uint8_t x;
+        memcpy(&x, h, 1);
+        v = sign ? (uint64_t)(int8_t)x : x;
+        break;
+    }
+    case 1: {
+        uint16_t x;
+        memcpy(&x, h, 2);
+        v = sign ? (uint64_t)(int16_t)x : x;
+        break;
+    }
+    case 2: {
+        uint32_t x;
+        memcpy(&x, h, 4);
+        v = sign ? (uint64_t)(int32_t)x : x;
+        break;
+    }
     default: memcpy(&v, h, 8); break;
     }
     return w == 32 ? (uint32_t)v : v;
@@ -51,9 +66,21 @@ static inline __attribute__((always_inline)) uint64_t mem_ld(const void *h, unsi
 static inline __attribute__((always_inline)) void mem_st(void *h, unsigned size, uint64_t v)
 {
     switch (size) {
-    case 0: { uint8_t x = (uint8_t)v; memcpy(h, &x, 1); break; }
-    case 1: { uint16_t x = (uint16_t)v; memcpy(h, &x, 2); break; }
-    case 2: { uint32_t x = (uint32_t)v; memcpy(h, &x, 4); break; }
+    case 0: {
+        uint8_t x = (uint8_t)v;
+        memcpy(h, &x, 1);
+        break;
+    }
+    case 1: {
+        uint16_t x = (uint16_t)v;
+        memcpy(h, &x, 2);
+        break;
+    }
+    case 2: {
+        uint32_t x = (uint32_t)v;
+        memcpy(h, &x, 4);
+        break;
+    }
     default: memcpy(h, &v, 8); break;
     }
 }
@@ -79,8 +106,8 @@ static inline uint64_t mem_ext(uint64_t v, unsigned size, bool sign, bool w64)
                 x = (uint64_t)ir_sext_bits(x, SEXT_BITS);                                          \
             }                                                                                      \
             nv = (T)ir_eval_rmw(k, IRT, o, x);                                                     \
-        } while (!__atomic_compare_exchange_n(p, &old, nv, true, __ATOMIC_SEQ_CST,                 \
-                                              __ATOMIC_RELAXED));                                  \
+        } while (                                                                                  \
+            !__atomic_compare_exchange_n(p, &old, nv, true, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));  \
         return old;                                                                                \
     } while (0)
 
@@ -107,6 +134,7 @@ static uint64_t interp_rmw(void *h, enum ir_rmw k, unsigned size, uint64_t v)
     }
 }
 
+/* clang-format off */
 static uint64_t interp_cas(void *h, unsigned size, uint64_t expect, uint64_t nv)
 {
     switch (size) {
@@ -117,7 +145,10 @@ static uint64_t interp_cas(void *h, unsigned size, uint64_t expect, uint64_t nv)
     }
 }
 
+/* clang-format on */
+
 /* ---- operand access ---- */
+/* clang-format off */
 #define OF(o) (*(u64a *)(fr + (o)))
 #define OS(o) (*(u64a *)(st + (o)))
 #define OI(o) (ip->imm)
@@ -272,6 +303,8 @@ INTERP_EXTS(DEF_EVAL_EXT, _)
 
 static inline __attribute__((always_inline)) uint64_t MOV(uint64_t a) { return a; }
 
+/* clang-format on */
+
 typedef uint64_t interp_helper_fn(struct cpu_common *, uint64_t, uint64_t, uint64_t);
 
 #define LABEL_ADDR(n) [IH_##n] = &&L_##n,
@@ -296,12 +329,13 @@ enter:
         return INTERP_REQUEST;
     }
     ip = tb->code;
-    goto *ip->h;
+    goto * ip->h;
 
-take_exit: {
-    /* EXIT_IF taken or GOTO: d = exit index, c = guest insns done. A chained target needs
-     * no validity check: retiring a block clears every slot leading to it first. */
-    struct tb_exit *e = &tb->exits[ip->d];
+take_exit : {
+    /* EXIT_IF taken or GOTO: the exit slot is at ip + d * 8, c = guest insns done. A
+     * chained target needs no validity check: retiring a block clears every slot leading
+     * to it first. */
+    struct tb_exit *e = (struct tb_exit *)((char *)ip + (size_t)ip->d * 8);
     struct tb *n = atomic_load_explicit(&e->next, memory_order_acquire);
     cpu->icount += ip->c;
     if (__builtin_expect(n != NULL, 1) && n->tb_flags == cpu->tb_flags) {
@@ -314,6 +348,7 @@ take_exit: {
 }
 
     /* ---- shaped families ---- */
+    /* clang-format off */
     U_SHAPES(MOV64, MOV)
     INTERP_BINOPS(DO_BIN, _)
     INTERP_WOPS(DO_WBIN, _)
@@ -325,6 +360,8 @@ take_exit: {
     INTERP_STORES(DO_ST, _)
     INTERP_LOADS(DO_TLD, _)
     INTERP_STORES(DO_TST, _)
+
+    /* clang-format on */
 
     /* ---- the rest ---- */
 L_CONST_F:
@@ -355,30 +392,30 @@ L_SELECT:
     OF(ip->d) = OF(ip->a) ? OF(ip->b) : OF(ip->c);
     NEXT;
 
-L_LD_ORD: { /* c = size | sign << 2 | order << 3 | w64 << 5 */
+L_LD_ORD : { /* c = size | sign << 2 | order << 3 | w64 << 5 | align << 6 */
     unsigned m = ip->c, size = m & 3, order = (m >> 3) & 3;
+    uint64_t addr = OF(ip->a);
     cpu->pc = ip->imm;
-    void *h = HOST(OF(ip->a));
-    if (order == IR_ORD_SEQ)
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if ((m & 64) && (addr & ((1u << size) - 1))) cpu_exit_exception(cpu, CPU_EXCP_BUS_ADRALN, addr);
+    void *h = HOST(addr);
+    if (order == IR_ORD_SEQ) __atomic_thread_fence(__ATOMIC_SEQ_CST);
     uint64_t v = mem_ld(h, size, false, 64);
-    if (order != IR_ORD_PLAIN)
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (order != IR_ORD_PLAIN) __atomic_thread_fence(__ATOMIC_ACQUIRE);
     OF(ip->d) = mem_ext(v, size, (m >> 2) & 1, (m >> 5) & 1);
     NEXT;
 }
-L_ST_ORD: { /* c = size | order << 3 */
+L_ST_ORD : { /* c = size | order << 3 | align << 6 */
     unsigned m = ip->c, size = m & 3, order = (m >> 3) & 3;
+    uint64_t addr = OF(ip->a);
     cpu->pc = ip->imm;
-    void *h = HOST(OF(ip->a));
-    if (order != IR_ORD_PLAIN)
-        __atomic_thread_fence(__ATOMIC_RELEASE);
+    if ((m & 64) && (addr & ((1u << size) - 1))) cpu_exit_exception(cpu, CPU_EXCP_BUS_ADRALN, addr);
+    void *h = HOST(addr);
+    if (order != IR_ORD_PLAIN) __atomic_thread_fence(__ATOMIC_RELEASE);
     mem_st(h, size, OF(ip->b));
-    if (order == IR_ORD_SEQ)
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (order == IR_ORD_SEQ) __atomic_thread_fence(__ATOMIC_SEQ_CST);
     NEXT;
 }
-L_RMW: { /* c = kind | size << 4 | sign << 6 | align << 7 | w64 << 8; imm = pc */
+L_RMW : { /* c = kind | size << 4 | sign << 6 | align << 7 | w64 << 8; imm = pc */
     unsigned m = ip->c, size = (m >> 4) & 3;
     uint64_t addr = OF(ip->a);
     cpu->pc = ip->imm;
@@ -388,46 +425,45 @@ L_RMW: { /* c = kind | size << 4 | sign << 6 | align << 7 | w64 << 8; imm = pc *
     OF(ip->d) = mem_ext(old, size, (m >> 6) & 1, (m >> 8) & 1);
     NEXT;
 }
-L_CAS: { /* b = expected, c = new value; imm = size | sign << 2 | align << 3 | w64 << 4 */
+L_CAS : { /* b = expected, c = new value; imm = size | sign << 2 | align << 3 | w64 << 4 */
     unsigned m = (unsigned)ip->imm, size = m & 3;
     uint64_t addr = OF(ip->a);
-    if ((m & 8) && (addr & ((1u << size) - 1)))
-        cpu_exit_exception(cpu, CPU_EXCP_BUS_ADRALN, addr);
+    if ((m & 8) && (addr & ((1u << size) - 1))) cpu_exit_exception(cpu, CPU_EXCP_BUS_ADRALN, addr);
     uint64_t old = interp_cas(HOST(addr), size, OF(ip->b), OF(ip->c));
     OF(ip->d) = mem_ext(old, size, (m >> 2) & 1, (m >> 4) & 1);
     NEXT;
 }
-L_TLD_ORD: { /* as LD_ORD, through the TLB */
+L_TLD_ORD : { /* as LD_ORD, through the TLB */
     unsigned m = ip->c, size = m & 3, order = (m >> 3) & 3;
+    uint64_t addr = OF(ip->a);
     cpu->pc = ip->imm;
-    if (order == IR_ORD_SEQ)
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    uint64_t v = tlb_load(cpu, OF(ip->a), size);
-    if (order != IR_ORD_PLAIN)
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (m & 64) tlb_check_align(cpu, addr, size, TLB_LOAD);
+    if (order == IR_ORD_SEQ) __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    uint64_t v = tlb_load(cpu, addr, size);
+    if (order != IR_ORD_PLAIN) __atomic_thread_fence(__ATOMIC_ACQUIRE);
     OF(ip->d) = mem_ext(v, size, (m >> 2) & 1, (m >> 5) & 1);
     NEXT;
 }
-L_TST_ORD: {
+L_TST_ORD : {
     unsigned m = ip->c, size = m & 3, order = (m >> 3) & 3;
+    uint64_t addr = OF(ip->a);
     cpu->pc = ip->imm;
-    if (order != IR_ORD_PLAIN)
-        __atomic_thread_fence(__ATOMIC_RELEASE);
-    tlb_store(cpu, OF(ip->a), size, OF(ip->b));
-    if (order == IR_ORD_SEQ)
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (m & 64) tlb_check_align(cpu, addr, size, TLB_STORE);
+    if (order != IR_ORD_PLAIN) __atomic_thread_fence(__ATOMIC_RELEASE);
+    tlb_store(cpu, addr, size, OF(ip->b));
+    if (order == IR_ORD_SEQ) __atomic_thread_fence(__ATOMIC_SEQ_CST);
     NEXT;
 }
-L_TRMW: { /* as RMW; the TLB checks alignment and that the page is writable RAM */
+L_TRMW : { /* as RMW; the TLB checks alignment and that the page is writable RAM */
     unsigned m = ip->c, size = (m >> 4) & 3;
     uint64_t addr = OF(ip->a);
     cpu->pc = ip->imm;
-    uint64_t old = interp_rmw(tlb_atomic_host(cpu, addr, size), (enum ir_rmw)(m & 15), size,
-                              OF(ip->b));
+    uint64_t old =
+        interp_rmw(tlb_atomic_host(cpu, addr, size), (enum ir_rmw)(m & 15), size, OF(ip->b));
     OF(ip->d) = mem_ext(old, size, (m >> 6) & 1, (m >> 8) & 1);
     NEXT;
 }
-L_TCAS: {
+L_TCAS : {
     unsigned m = (unsigned)ip->imm, size = m & 3;
     uint64_t old = interp_cas(tlb_atomic_host(cpu, OF(ip->a), size), size, OF(ip->b), OF(ip->c));
     OF(ip->d) = mem_ext(old, size, (m >> 2) & 1, (m >> 4) & 1);
@@ -484,16 +520,14 @@ L_CALL:
     NEXT;
 
 L_BRNZ_F:
-    if (OF(ip->a))
-        goto take_exit;
+    if (OF(ip->a)) goto take_exit;
     NEXT;
 L_BRNZ_S:
-    if (OS(ip->a))
-        goto take_exit;
+    if (OS(ip->a)) goto take_exit;
     NEXT;
 L_GOTO:
     goto take_exit;
-L_GOTO_IND: { /* c = guest insns done */
+L_GOTO_IND : { /* c = guest insns done */
     uint64_t pc = OF(ip->a);
     cpu->pc = pc;
     cpu->icount += ip->c;
@@ -515,6 +549,5 @@ L_EXIT: /* b = reason, c = guest insns done */
 
 void interp_init(void)
 {
-    if (!interp_handlers)
-        interp_exec(NULL, NULL, NULL, false, NULL);
+    if (!interp_handlers) interp_exec(NULL, NULL, NULL, false, NULL);
 }

@@ -15,6 +15,7 @@
 #ifndef OMNIVM_EXEC_INTERP_OPS_H
 #define OMNIVM_EXEC_INTERP_OPS_H
 
+/* clang-format off */
 /* Families: each list calls X(H, name, ...) so H (what to do with one handler name)
  * passes through. */
 #define INTERP_BINOPS(X, H)                                                                        \
@@ -71,6 +72,8 @@
     INTERP_CONDS(INTERP_H_SET, H) INTERP_CONDS(INTERP_H_BR, H) INTERP_UNOPS(INTERP_H_UN, H)        \
     INTERP_EXTS(INTERP_H_EXT, H) INTERP_LOADS(INTERP_H_LD, H) INTERP_STORES(INTERP_H_ST, H)        \
     INTERP_LOADS(INTERP_H_TLD, H) INTERP_STORES(INTERP_H_TST, H)
+
+/* clang-format on */
 
 #define INTERP_ENUM(n) IH_##n,
 enum interp_handler { INTERP_ALL(INTERP_ENUM) IH_COUNT };

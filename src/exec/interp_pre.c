@@ -13,9 +13,10 @@
  * A SETCC used only by an EXIT_IF becomes one fused compare-and-exit op; a 32-bit op whose
  * only user is SEXT.32 becomes one sign-extending op (RV64 *W); a ZEXT.32 feeding ops that
  * read only the low 32 bits disappears; base + constant addresses fold into the memory
- * op's displacement. INSN_START emits
- * nothing: loads and stores carry their instruction's pc, and a SETPC op precedes helpers
- * that may fault or touch state, and CMPXCHG.
+ * op's displacement. INSN_START emits nothing: loads and stores carry their instruction's
+ * pc, and a SETPC op precedes helpers that may fault or touch state, and CMPXCHG. Exit ops
+ * find their chain slot at a fixed distance from themselves (d * 8 bytes). In system mode
+ * memory ops use the TLB handler family (T...), chosen here, never tested per access.
  *
  * Everything here runs once per translation; clarity beats speed.
  */
@@ -31,50 +32,68 @@ enum { LOC_NONE, LOC_F, LOC_S, LOC_ZERO };
 
 /* per-insn operands after fusion and constant folding */
 struct pre_insn {
-    ir_val v[3];       /* effective value operands (fused SETCC's for a fused exit) */
-    uint8_t n;         /* how many */
-    uint8_t imm_b;     /* v[1] is a constant taken as the immediate */
-    uint8_t cond;      /* SETCC / fused exit condition after swapping */
-    uint8_t w64;       /* SETCC / fused exit: the operands are 64-bit */
-    uint8_t ws;        /* a 32-bit binop that also does the SEXT.32 of its only user */
-    ir_val dst;        /* the value defined (the SEXT's for ws) */
-    int32_t disp;      /* LOAD/STORE: constant added to the address operand */
-    uint8_t skip;      /* emits nothing */
-    uint8_t fused;     /* EXIT_IF with a fused SETCC (index in setcc) */
+    ir_val v[3];   /* effective value operands (fused SETCC's for a fused exit) */
+    uint8_t n;     /* how many */
+    uint8_t imm_b; /* v[1] is a constant taken as the immediate */
+    uint8_t cond;  /* SETCC / fused exit condition after swapping */
+    uint8_t w64;   /* SETCC / fused exit: the operands are 64-bit */
+    uint8_t ws;    /* a 32-bit binop that also does the SEXT.32 of its only user */
+    ir_val dst;    /* the value defined (the SEXT's for ws) */
+    int32_t disp;  /* LOAD/STORE: constant added to the address operand */
+    uint8_t skip;  /* emits nothing */
+    uint8_t fused; /* EXIT_IF with a fused SETCC (index in setcc) */
     uint32_t setcc;
-    int32_t s_write;   /* guest-state offset this insn now writes (fused dst), or -1 */
+    int32_t s_write; /* guest-state offset this insn now writes (fused dst), or -1 */
 };
 
 struct pre_use {
-    uint32_t pos;      /* insn index where the use is emitted */
-    uint8_t arg;       /* operand position */
+    uint32_t pos; /* insn index where the use is emitted */
+    uint8_t arg;  /* operand position */
 };
 
 struct pre {
     const struct ir_block *b;
     struct pre_insn *in;
-    int32_t *def;      /* defining insn of each value, -1 if none */
-    uint32_t *nuse;    /* non-immediate uses */
-    uint32_t *use_at;  /* start of each value's uses in `use` (CSR) */
+    int32_t *def;     /* defining insn of each value, -1 if none */
+    uint32_t *nuse;   /* non-immediate uses */
+    uint32_t *use_at; /* start of each value's uses in `use` (CSR) */
     struct pre_use *use;
-    int32_t *last;     /* position of the last use */
+    int32_t *last; /* position of the last use */
     uint8_t *loc;
     uint16_t *off;
 };
 
-static bool is_binop(unsigned op) { return op >= IR_ADD && op <= IR_MAXU; }
-static bool is_unop(unsigned op) { return op >= IR_NOT && op <= IR_BSWAP; }
-static bool is_w64(enum ir_type t) { return t == IR_I64 || t == IR_F64; }
-static bool ext_bits_ok(unsigned bits) { return bits == 8 || bits == 16 || bits == 32; }
+static bool is_binop(unsigned op)
+{
+    return op >= IR_ADD && op <= IR_MAXU;
+}
+static bool is_unop(unsigned op)
+{
+    return op >= IR_NOT && op <= IR_BSWAP;
+}
+static bool is_w64(enum ir_type t)
+{
+    return t == IR_I64 || t == IR_F64;
+}
+static bool ext_bits_ok(unsigned bits)
+{
+    return bits == 8 || bits == 16 || bits == 32;
+}
 
-static const struct ir_insn *insn(const struct pre *p, uint32_t j) { return &p->b->insn[j]; }
+static const struct ir_insn *insn(const struct pre *p, uint32_t j)
+{
+    return &p->b->insn[j];
+}
 
 static bool is_const(const struct pre *p, ir_val v)
 {
     return v && p->def[v] >= 0 && insn(p, (uint32_t)p->def[v])->op == IR_CONST;
 }
 
-static uint64_t const_val(const struct pre *p, ir_val v) { return insn(p, (uint32_t)p->def[v])->imm; }
+static uint64_t const_val(const struct pre *p, ir_val v)
+{
+    return insn(p, (uint32_t)p->def[v])->imm;
+}
 
 static enum ir_cond cond_swap(enum ir_cond c)
 {
@@ -97,7 +116,16 @@ static unsigned eff_op(const struct pre *p, uint32_t j)
     return p->in[j].fused ? IR_SETCC : insn(p, j)->op;
 }
 
-static bool fits_i32(uint64_t v) { return (uint64_t)(int64_t)(int32_t)v == v; }
+/* A load or store the fast handlers do: no ordering, no alignment check. */
+static bool plain_mem(const struct ir_insn *i)
+{
+    return i->mem.order == IR_ORD_PLAIN && !i->mem.align;
+}
+
+static bool fits_i32(uint64_t v)
+{
+    return (uint64_t)(int64_t)(int32_t)v == v;
+}
 
 static bool has_wop(unsigned op)
 {
@@ -106,8 +134,7 @@ static bool has_wop(unsigned op)
         INTERP_WOPS(W_CASE, _)
 #undef W_CASE
         return true;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -115,11 +142,11 @@ static bool has_wop(unsigned op)
 static bool low32_consumer(const struct pre *p, uint32_t j, unsigned arg)
 {
     const struct ir_insn *i = insn(p, j);
-    if (is_binop(i->op) || is_unop(i->op))
-        return i->type == IR_I32;
+    if (is_binop(i->op) || is_unop(i->op)) return i->type == IR_I32;
     switch (i->op) {
     case IR_SETCC: return !p->in[j].w64;
-    case IR_SEXT: case IR_ZEXT: return i->aux <= 32;
+    case IR_SEXT:
+    case IR_ZEXT: return i->aux <= 32;
     case IR_PUT: return i->type == IR_I32 || i->type == IR_F32;
     case IR_STORE: return arg == 1 && i->mem.size <= 2;
     default: return false;
@@ -130,16 +157,16 @@ static bool low32_consumer(const struct pre *p, uint32_t j, unsigned arg)
 static bool accepts_s(const struct pre *p, uint32_t j, unsigned arg)
 {
     const struct ir_insn *i = insn(p, j);
-    if (p->in[j].fused)
-        return arg <= 1;
+    if (p->in[j].fused) return arg <= 1;
     switch (i->op) {
     case IR_SETCC: return arg <= 1;
     case IR_EXIT_IF: return arg == 0;
     case IR_MOV: return arg == 0;
     case IR_PUT: return arg == 0 && is_w64((enum ir_type)i->type);
-    case IR_SEXT: case IR_ZEXT: return arg == 0 && ext_bits_ok(i->aux);
-    case IR_LOAD: return arg == 0 && i->mem.order == IR_ORD_PLAIN;
-    case IR_STORE: return arg <= 1 && i->mem.order == IR_ORD_PLAIN;
+    case IR_SEXT:
+    case IR_ZEXT: return arg == 0 && ext_bits_ok(i->aux);
+    case IR_LOAD: return arg == 0 && plain_mem(i);
+    case IR_STORE: return arg <= 1 && plain_mem(i);
     default: return is_binop(i->op) ? arg <= 1 : is_unop(i->op) ? arg == 0 : false;
     }
 }
@@ -149,9 +176,12 @@ static bool dst_accepts_s(const struct pre *p, uint32_t j)
 {
     const struct ir_insn *i = insn(p, j);
     switch (i->op) {
-    case IR_CONST: case IR_MOV: case IR_SETCC: return true;
-    case IR_SEXT: case IR_ZEXT: return ext_bits_ok(i->aux);
-    case IR_LOAD: return i->mem.order == IR_ORD_PLAIN;
+    case IR_CONST:
+    case IR_MOV:
+    case IR_SETCC: return true;
+    case IR_SEXT:
+    case IR_ZEXT: return ext_bits_ok(i->aux);
+    case IR_LOAD: return plain_mem(i);
     default: return is_binop(i->op) || is_unop(i->op);
     }
 }
@@ -161,7 +191,10 @@ static bool overlaps(uint64_t a, unsigned alen, uint64_t b, unsigned blen)
     return a < b + blen && b < a + alen;
 }
 
-static unsigned put_width(const struct ir_insn *i) { return is_w64((enum ir_type)i->type) ? 8 : 4; }
+static unsigned put_width(const struct ir_insn *i)
+{
+    return is_w64((enum ir_type)i->type) ? 8 : 4;
+}
 
 static bool helper_state(const struct ir_insn *i)
 {
@@ -169,16 +202,19 @@ static bool helper_state(const struct ir_insn *i)
     return h && (h->flags & IR_HELPER_STATE);
 }
 
+static bool helper_fault(const struct ir_insn *i)
+{
+    const struct ir_helper *h = (const struct ir_helper *)(uintptr_t)i->imm;
+    return h && (h->flags & IR_HELPER_FAULT);
+}
+
 /* Does emitted insn k write guest state overlapping [off, off+8)? */
 static bool writes_state(const struct pre *p, uint32_t k, uint64_t off)
 {
     const struct ir_insn *i = insn(p, k);
-    if (p->in[k].skip)
-        return false;
-    if (p->in[k].s_write >= 0 && overlaps((uint64_t)p->in[k].s_write, 8, off, 8))
-        return true;
-    if (i->op == IR_PUT && overlaps(i->imm, put_width(i), off, 8))
-        return true;
+    if (p->in[k].skip) return false;
+    if (p->in[k].s_write >= 0 && overlaps((uint64_t)p->in[k].s_write, 8, off, 8)) return true;
+    if (i->op == IR_PUT && overlaps(i->imm, put_width(i), off, 8)) return true;
     return i->op >= IR_CALL0 && i->op <= IR_CALL3 && helper_state(i);
 }
 
@@ -188,19 +224,17 @@ static bool writes_state(const struct pre *p, uint32_t k, uint64_t off)
 static bool reads_state(const struct pre *p, uint32_t k, uint64_t off)
 {
     const struct ir_insn *i = insn(p, k);
-    if (p->in[k].skip)
-        return false;
-    if (i->op == IR_GET && overlaps(i->imm, put_width(i), off, 8))
-        return true;
+    if (p->in[k].skip) return false;
+    if (i->op == IR_GET && overlaps(i->imm, put_width(i), off, 8)) return true;
     /* operands already placed in guest state (values whose PUT was fused earlier) */
     for (unsigned a = 0; a < p->in[k].n; a++) {
         ir_val v = p->in[k].v[a];
-        if (v && !(a == 1 && p->in[k].imm_b) && p->loc[v] == LOC_S && overlaps(p->off[v], 8, off, 8))
+        if (v && !(a == 1 && p->in[k].imm_b) && p->loc[v] == LOC_S &&
+            overlaps(p->off[v], 8, off, 8))
             return true;
     }
-    if (ir_opinfo[i->op].flags & (IRF_FAULT | IRF_EXIT))
-        return true;
-    return i->op >= IR_CALL0 && i->op <= IR_CALL3 && helper_state(i);
+    if (ir_opinfo[i->op].flags & (IRF_FAULT | IRF_EXIT)) return true;
+    return i->op >= IR_CALL0 && i->op <= IR_CALL3 && (helper_state(i) || helper_fault(i));
 }
 
 /* Can every use of v read state field off in place, given that the field holds v from
@@ -210,13 +244,10 @@ static bool uses_can_read_s(const struct pre *p, ir_val v, uint32_t from, uint64
 {
     for (uint32_t u = p->use_at[v]; u < p->use_at[v + 1]; u++) {
         uint32_t pos = p->use[u].pos;
-        if ((int32_t)pos == except_pos)
-            continue;
-        if (!accepts_s(p, pos, p->use[u].arg))
-            return false;
+        if ((int32_t)pos == except_pos) continue;
+        if (!accepts_s(p, pos, p->use[u].arg)) return false;
         for (uint32_t k = from + 1; k < pos; k++)
-            if (writes_state(p, k, off))
-                return false;
+            if (writes_state(p, k, off)) return false;
     }
     return true;
 }
@@ -233,18 +264,13 @@ static void fuse_put(struct pre *p, uint32_t j)
     const struct ir_insn *put = insn(p, j);
     ir_val v = put->arg[0];
     uint64_t off = put->imm;
-    if (!v || !is_w64((enum ir_type)put->type) || !state_off_ok(off) || p->loc[v] != LOC_F)
-        return;
-    if (!is_w64((enum ir_type)p->b->vtype[v]) || p->def[v] < 0)
-        return;
+    if (!v || !is_w64((enum ir_type)put->type) || !state_off_ok(off) || p->loc[v] != LOC_F) return;
+    if (!is_w64((enum ir_type)p->b->vtype[v]) || p->def[v] < 0) return;
     uint32_t i = (uint32_t)p->def[v];
-    if (p->in[i].skip || !dst_accepts_s(p, i) || insn(p, i)->op == IR_GET)
-        return;
+    if (p->in[i].skip || !dst_accepts_s(p, i) || insn(p, i)->op == IR_GET) return;
     for (uint32_t k = i + 1; k < j; k++)
-        if (reads_state(p, k, off) || writes_state(p, k, off))
-            return;
-    if (!uses_can_read_s(p, v, j, off, (int32_t)j))
-        return;
+        if (reads_state(p, k, off) || writes_state(p, k, off)) return;
+    if (!uses_can_read_s(p, v, j, off, (int32_t)j)) return;
     /* uses between i and j read the field after the write at i: nothing intervenes */
     p->loc[v] = LOC_S;
     p->off[v] = (uint16_t)off;
@@ -257,10 +283,8 @@ static void fuse_get(struct pre *p, uint32_t i)
 {
     const struct ir_insn *get = insn(p, i);
     ir_val v = get->dst;
-    if (!is_w64((enum ir_type)get->type) || !state_off_ok(get->imm) || p->loc[v] != LOC_F)
-        return;
-    if (!uses_can_read_s(p, v, i, get->imm, -1))
-        return;
+    if (!is_w64((enum ir_type)get->type) || !state_off_ok(get->imm) || p->loc[v] != LOC_F) return;
+    if (!uses_can_read_s(p, v, i, get->imm, -1)) return;
     p->loc[v] = LOC_S;
     p->off[v] = (uint16_t)get->imm;
     p->in[i].skip = 1;
@@ -276,25 +300,21 @@ static int pre_analyse(struct pre *p)
     for (uint32_t j = 0; j < n; j++) {
         const struct ir_insn *i = insn(p, j);
         struct pre_insn *pi = &p->in[j];
-        if (i->op >= IR_NUM_OPS)
-            return -EINVAL;
+        if (i->op >= IR_NUM_OPS) return -EINVAL;
         pi->s_write = -1;
         pi->n = ir_opinfo[i->op].nargs;
         for (unsigned a = 0; a < pi->n; a++) {
             ir_val v = i->arg[a];
-            if (v >= nv || (v && (p->def[v] < 0 || (uint32_t)p->def[v] >= j)))
-                return -EINVAL;
+            if (v >= nv || (v && (p->def[v] < 0 || (uint32_t)p->def[v] >= j))) return -EINVAL;
             pi->v[a] = v;
         }
         if (ir_opinfo[i->op].has_dst && i->dst) {
-            if (i->dst >= nv || p->def[i->dst] >= 0)
-                return -EINVAL;
+            if (i->dst >= nv || p->def[i->dst] >= 0) return -EINVAL;
             p->def[i->dst] = (int32_t)j;
             pi->dst = i->dst;
         }
         pi->cond = i->aux;
-        if (i->op == IR_SETCC)
-            pi->w64 = i->arg[0] && b->vtype[i->arg[0]] == IR_I64;
+        if (i->op == IR_SETCC) pi->w64 = i->arg[0] && b->vtype[i->arg[0]] == IR_I64;
     }
 
     /* ZEXT.32 to I32 is invisible to consumers that only look at the low 32 bits of
@@ -303,8 +323,7 @@ static int pre_analyse(struct pre *p)
         struct pre_insn *pi = &p->in[j];
         for (unsigned a = 0; a < pi->n; a++) {
             ir_val v = pi->v[a];
-            if (!v || !low32_consumer(p, j, a))
-                continue;
+            if (!v || !low32_consumer(p, j, a)) continue;
             const struct ir_insn *d = insn(p, (uint32_t)p->def[v]);
             if (d->op == IR_ZEXT && d->type == IR_I32 && d->aux == 32 && d->arg[0])
                 pi->v[a] = d->arg[0];
@@ -315,8 +334,7 @@ static int pre_analyse(struct pre *p)
         const struct ir_insn *i = insn(p, j);
         struct pre_insn *pi = &p->in[j];
         ir_val v = pi->v[0];
-        if ((i->op != IR_LOAD && i->op != IR_STORE) || i->mem.order != IR_ORD_PLAIN || !v)
-            continue;
+        if ((i->op != IR_LOAD && i->op != IR_STORE) || !plain_mem(i) || !v) continue;
         const struct ir_insn *d = insn(p, (uint32_t)p->def[v]);
         const struct pre_insn *pd = &p->in[p->def[v]];
         if (d->op == IR_CONST && fits_i32(d->imm)) {
@@ -335,8 +353,7 @@ static int pre_analyse(struct pre *p)
     }
     for (uint32_t j = 0; j < n; j++)
         for (unsigned a = 0; a < p->in[j].n; a++)
-            if (p->in[j].v[a])
-                p->nuse[p->in[j].v[a]]++;
+            if (p->in[j].v[a]) p->nuse[p->in[j].v[a]]++;
 
     /* a 32-bit op whose only user is SEXT.32 to I64 does both (RV64 *W instructions) */
     for (uint32_t j = 0; j < n; j++) {
@@ -346,8 +363,7 @@ static int pre_analyse(struct pre *p)
             continue;
         uint32_t k = (uint32_t)p->def[v];
         const struct ir_insn *o = insn(p, k);
-        if (o->type != IR_I32 || !has_wop(o->op))
-            continue;
+        if (o->type != IR_I32 || !has_wop(o->op)) continue;
         p->in[k].ws = 1;
         p->in[k].dst = i->dst;
         p->def[i->dst] = (int32_t)k;
@@ -359,12 +375,10 @@ static int pre_analyse(struct pre *p)
     for (uint32_t j = 0; j < n; j++) {
         const struct ir_insn *i = insn(p, j);
         ir_val c = i->arg[0];
-        if (i->op != IR_EXIT_IF || !c || p->nuse[c] != 1)
-            continue;
+        if (i->op != IR_EXIT_IF || !c || p->nuse[c] != 1) continue;
         uint32_t s = (uint32_t)p->def[c];
         const struct ir_insn *sc = insn(p, s);
-        if (sc->op != IR_SETCC || sc->aux >= IR_NUM_CONDS)
-            continue;
+        if (sc->op != IR_SETCC || sc->aux >= IR_NUM_CONDS) continue;
         p->in[s].skip = 1;
         p->in[j].fused = 1;
         p->in[j].setcc = s;
@@ -380,8 +394,7 @@ static int pre_analyse(struct pre *p)
     for (uint32_t j = 0; j < n; j++) {
         struct pre_insn *pi = &p->in[j];
         unsigned op = eff_op(p, j);
-        if (pi->skip || pi->n < 2 || !(is_binop(op) || op == IR_SETCC))
-            continue;
+        if (pi->skip || pi->n < 2 || !(is_binop(op) || op == IR_SETCC)) continue;
         if (is_const(p, pi->v[0]) && !is_const(p, pi->v[1])) {
             if (op == IR_SETCC)
                 pi->cond = (uint8_t)cond_swap((enum ir_cond)pi->cond);
@@ -406,48 +419,38 @@ static int pre_analyse(struct pre *p)
     }
     p->use_at[nv] = total;
     p->use = calloc(total ? total : 1, sizeof(*p->use));
-    if (!p->use)
-        return -ENOMEM;
+    if (!p->use) return -ENOMEM;
     uint32_t *fill = calloc(nv ? nv : 1, sizeof(uint32_t));
-    if (!fill)
-        return -ENOMEM;
+    if (!fill) return -ENOMEM;
     for (uint32_t j = 0; j < n; j++) {
         struct pre_insn *pi = &p->in[j];
-        if (pi->skip)
-            continue;
+        if (pi->skip) continue;
         for (unsigned a = 0; a < pi->n; a++) {
             ir_val v = pi->v[a];
-            if (!v || (a == 1 && pi->imm_b))
-                continue;
+            if (!v || (a == 1 && pi->imm_b)) continue;
             p->use[p->use_at[v] + fill[v]++] = (struct pre_use){.pos = j, .arg = (uint8_t)a};
         }
     }
     free(fill);
     for (uint32_t v = 1; v < nv; v++) {
-        if (p->def[v] < 0)
-            continue;
+        if (p->def[v] < 0) continue;
         const struct ir_insn *d = insn(p, (uint32_t)p->def[v]);
         p->loc[v] = LOC_F;
-        if (d->op == IR_CONST && d->imm == 0)
-            p->loc[v] = LOC_ZERO;
+        if (d->op == IR_CONST && d->imm == 0) p->loc[v] = LOC_ZERO;
     }
     /* a pure result nobody reads (or a constant folded everywhere) emits nothing */
     for (uint32_t j = 0; j < n; j++) {
         const struct ir_insn *i = insn(p, j);
         ir_val d = p->in[j].dst;
-        if (d && !p->nuse[d] && !(ir_opinfo[i->op].flags & (IRF_SIDE | IRF_FP)))
-            p->in[j].skip = 1;
-        if (i->op == IR_CONST && p->loc[d] == LOC_ZERO)
-            p->in[j].skip = 1;
+        if (d && !p->nuse[d] && !(ir_opinfo[i->op].flags & (IRF_SIDE | IRF_FP))) p->in[j].skip = 1;
+        if (i->op == IR_CONST && p->loc[d] == LOC_ZERO) p->in[j].skip = 1;
     }
 
     /* guest state in place: PUTs first (they move writes), then GETs */
     for (uint32_t j = 0; j < n; j++)
-        if (!p->in[j].skip && insn(p, j)->op == IR_PUT)
-            fuse_put(p, j);
+        if (!p->in[j].skip && insn(p, j)->op == IR_PUT) fuse_put(p, j);
     for (uint32_t j = 0; j < n; j++)
-        if (!p->in[j].skip && insn(p, j)->op == IR_GET)
-            fuse_get(p, j);
+        if (!p->in[j].skip && insn(p, j)->op == IR_GET) fuse_get(p, j);
 
     for (uint32_t v = 0; v < nv; v++)
         p->last[v] = -1;
@@ -461,8 +464,9 @@ static int pre_analyse(struct pre *p)
 /* ---- emission ---- */
 
 struct emit {
-    bool sys;              /* system mode: memory through the TLB */
-    bool state_call;       /* a helper that touches guest state */
+    bool sys;         /* system mode: memory through the TLB */
+    bool state_call;  /* a helper that touches guest state */
+    uint8_t *is_exit; /* per op: d holds an exit index (made relative in the tb) */
     struct iop *ops;
     uint32_t n_ops, n_exits;
     struct tb_exit *exits; /* pcs only, copied into the tb */
@@ -471,12 +475,15 @@ struct emit {
 static void put_op(struct emit *e, unsigned h, uint16_t d, uint16_t a, uint16_t b, uint16_t c,
                    uint64_t imm)
 {
-    e->ops[e->n_ops++] = (struct iop){.h = (const void *)(uintptr_t)h, .d = d, .a = a, .b = b,
-                                      .c = c, .imm = imm};
+    e->ops[e->n_ops++] =
+        (struct iop){.h = (const void *)(uintptr_t)h, .d = d, .a = a, .b = b, .c = c, .imm = imm};
 }
 
 /* Shape letter of operand v: 0 = F (frame or zero slot), 1 = S. */
-static unsigned shp(const struct pre *p, ir_val v) { return v && p->loc[v] == LOC_S; }
+static unsigned shp(const struct pre *p, ir_val v)
+{
+    return v && p->loc[v] == LOC_S;
+}
 static uint16_t opnd(const struct pre *p, ir_val v)
 {
     return (!v || p->loc[v] == LOC_ZERO) ? EXEC_SLOT_ZERO : p->off[v];
@@ -508,9 +515,11 @@ static const uint16_t un_base[IR_NUM_OPS][2] = {
 #undef UN_BASE
 };
 static const uint16_t ext_base[2][3][2] = {
-    {{IH_SEXT8_32_FF, IH_SEXT8_64_FF}, {IH_SEXT16_32_FF, IH_SEXT16_64_FF},
+    {{IH_SEXT8_32_FF, IH_SEXT8_64_FF},
+     {IH_SEXT16_32_FF, IH_SEXT16_64_FF},
      {IH_SEXT32_32_FF, IH_SEXT32_64_FF}},
-    {{IH_ZEXT8_32_FF, IH_ZEXT8_64_FF}, {IH_ZEXT16_32_FF, IH_ZEXT16_64_FF},
+    {{IH_ZEXT8_32_FF, IH_ZEXT8_64_FF},
+     {IH_ZEXT16_32_FF, IH_ZEXT16_64_FF},
      {IH_ZEXT32_32_FF, IH_ZEXT32_64_FF}},
 };
 static const uint16_t ld_base[7][2] = {
@@ -534,7 +543,7 @@ static const uint16_t tst_base[4] = {
 #undef ST_BASE
 };
 
-static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
+static int emit_block(struct pre *p, struct emit *e)
 {
     const struct ir_block *b = p->b;
     uint32_t n = b->n_insn, nv = b->n_val;
@@ -552,8 +561,7 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
         return -ENOMEM;
     }
     for (uint32_t v = 1; v < nv; v++)
-        if (p->loc[v] == LOC_F && p->last[v] >= 0)
-            dying_at[p->last[v] + 1]++;
+        if (p->loc[v] == LOC_F && p->last[v] >= 0) dying_at[p->last[v] + 1]++;
     for (uint32_t j = 0; j < n; j++)
         dying_at[j + 1] += dying_at[j];
     {
@@ -605,9 +613,7 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
             bool w64 = i->type == IR_I64;
             unsigned h;
             switch (i->op) {
-            case IR_CONST:
-                put_op(e, ds ? IH_CONST_S : IH_CONST_F, d, 0, 0, 0, i->imm);
-                break;
+            case IR_CONST: put_op(e, ds ? IH_CONST_S : IH_CONST_F, d, 0, 0, 0, i->imm); break;
             case IR_GET:
                 if (i->imm > 0xffff)
                     err = -EINVAL;
@@ -624,9 +630,7 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
                 else
                     put_op(e, IH_PUT32, (uint16_t)i->imm, oa, 0, 0, 0);
                 break;
-            case IR_MOV:
-                put_op(e, IH_MOV64_FF + ds * 2 + sa, d, oa, 0, 0, 0);
-                break;
+            case IR_MOV: put_op(e, IH_MOV64_FF + ds * 2 + sa, d, oa, 0, 0, 0); break;
             case IR_SETCC: {
                 bool sw64 = pi->w64;
                 if (pi->cond >= IR_NUM_CONDS) {
@@ -647,28 +651,22 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
                     put_op(e, IH_EXT_GEN, d, oa, i->op, i->aux, i->type);
                 }
                 break;
-            case IR_EXTRACT:
-                put_op(e, IH_EXTRACT, d, oa, i->type, i->aux, i->imm);
-                break;
-            case IR_DEPOSIT:
-                put_op(e, IH_DEPOSIT, d, oa, ob, i->type, i->imm);
-                break;
-            case IR_SELECT:
-                put_op(e, IH_SELECT, d, oa, ob, oc, 0);
-                break;
+            case IR_EXTRACT: put_op(e, IH_EXTRACT, d, oa, i->type, i->aux, i->imm); break;
+            case IR_DEPOSIT: put_op(e, IH_DEPOSIT, d, oa, ob, i->type, i->imm); break;
+            case IR_SELECT: put_op(e, IH_SELECT, d, oa, ob, oc, 0); break;
             case IR_LOAD: {
                 const struct ir_memop *m = &i->mem;
                 bool dw64 = is_w64((enum ir_type)i->type);
                 if (m->size > 3) {
                     err = -EINVAL;
-                } else if (m->order == IR_ORD_PLAIN) {
+                } else if (plain_mem(i)) {
                     unsigned li = m->size == 3 ? 6 : m->size * 2u + (m->sign ? 1 : 0);
                     uint32_t dp = (uint32_t)pi->disp;
                     put_op(e, (e->sys ? tld_base : ld_base)[li][dw64] + ds * 2 + sa, d, oa,
                            (uint16_t)dp, (uint16_t)(dp >> 16), cur_pc);
                 } else {
                     unsigned pk = m->size | (m->sign ? 4u : 0) | (unsigned)m->order << 3 |
-                                  (dw64 ? 32u : 0);
+                                  (dw64 ? 32u : 0) | (m->align ? 64u : 0);
                     put_op(e, e->sys ? IH_TLD_ORD : IH_LD_ORD, d, oa, 0, (uint16_t)pk, cur_pc);
                 }
                 break;
@@ -677,13 +675,14 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
                 const struct ir_memop *m = &i->mem;
                 if (m->size > 3)
                     err = -EINVAL;
-                else if (m->order == IR_ORD_PLAIN)
+                else if (plain_mem(i))
                     put_op(e, (e->sys ? tst_base : st_base)[m->size] + sa * 2 + shp(p, a1),
                            (uint16_t)(uint32_t)pi->disp, oa, ob,
                            (uint16_t)((uint32_t)pi->disp >> 16), cur_pc);
                 else
                     put_op(e, e->sys ? IH_TST_ORD : IH_ST_ORD, 0, oa, ob,
-                           (uint16_t)(m->size | (unsigned)m->order << 3), cur_pc);
+                           (uint16_t)(m->size | (unsigned)m->order << 3 | (m->align ? 64u : 0)),
+                           cur_pc);
                 break;
             }
             case IR_ATOMIC_RMW: {
@@ -709,29 +708,37 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
                 put_op(e, e->sys ? IH_TCAS : IH_CAS, d, oa, ob, oc, pk);
                 break;
             }
-            case IR_FENCE:
-                put_op(e, IH_FENCE, 0, 0, 0, i->aux, 0);
-                break;
-            case IR_FADD: case IR_FSUB: case IR_FMUL: case IR_FDIV: case IR_FSQRT:
-            case IR_FMA: case IR_FMIN: case IR_FMAX: case IR_FCMP: case IR_FCVT_F2I:
-            case IR_FCVT_I2F: case IR_FCVT_F2F: {
+            case IR_FENCE: put_op(e, IH_FENCE, 0, 0, 0, i->aux, 0); break;
+            case IR_FADD:
+            case IR_FSUB:
+            case IR_FMUL:
+            case IR_FDIV:
+            case IR_FSQRT:
+            case IR_FMA:
+            case IR_FMIN:
+            case IR_FMAX:
+            case IR_FCMP:
+            case IR_FCVT_F2I:
+            case IR_FCVT_I2F:
+            case IR_FCVT_F2F: {
                 static const uint16_t fh[] = {
-                    [IR_FADD] = IH_FADD, [IR_FSUB] = IH_FSUB, [IR_FMUL] = IH_FMUL,
-                    [IR_FDIV] = IH_FDIV, [IR_FSQRT] = IH_FSQRT, [IR_FMA] = IH_FMA,
-                    [IR_FMIN] = IH_FMIN, [IR_FMAX] = IH_FMAX, [IR_FCMP] = IH_FCMP,
+                    [IR_FADD] = IH_FADD,    [IR_FSUB] = IH_FSUB,    [IR_FMUL] = IH_FMUL,
+                    [IR_FDIV] = IH_FDIV,    [IR_FSQRT] = IH_FSQRT,  [IR_FMA] = IH_FMA,
+                    [IR_FMIN] = IH_FMIN,    [IR_FMAX] = IH_FMAX,    [IR_FCMP] = IH_FCMP,
                     [IR_FCVT_F2I] = IH_F2I, [IR_FCVT_I2F] = IH_I2F, [IR_FCVT_F2F] = IH_F2F};
                 bool dbl = i->type == IR_F64;
-                if (i->op == IR_FCMP || i->op == IR_FCVT_F2I)
-                    dbl = b->vtype[a0] == IR_F64;
+                if (i->op == IR_FCMP || i->op == IR_FCVT_F2I) dbl = b->vtype[a0] == IR_F64;
                 unsigned rm = i->aux;
-                if (rm != IR_RM_DYN && rm > IR_RM_RMM)
-                    rm = IR_RM_RNE;
+                if (rm != IR_RM_DYN && rm > IR_RM_RMM) rm = IR_RM_RNE;
                 uint64_t pk = (i->imm & 0xffffffffu) | (uint64_t)dbl << 32 | (uint64_t)rm << 40 |
                               (uint64_t)(i->aux & 0xff) << 48;
                 put_op(e, fh[i->op], d, oa, ob, oc, pk);
                 break;
             }
-            case IR_CALL0: case IR_CALL1: case IR_CALL2: case IR_CALL3: {
+            case IR_CALL0:
+            case IR_CALL1:
+            case IR_CALL2:
+            case IR_CALL3: {
                 const struct ir_helper *hp = (const struct ir_helper *)(uintptr_t)i->imm;
                 if (!hp || !hp->fn) {
                     err = -EINVAL;
@@ -739,8 +746,7 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
                 }
                 if (hp->flags & (IR_HELPER_FAULT | IR_HELPER_STATE))
                     put_op(e, IH_SETPC, 0, 0, 0, 0, cur_pc);
-                if (hp->flags & IR_HELPER_STATE)
-                    e->state_call = true;
+                if (hp->flags & IR_HELPER_STATE) e->state_call = true;
                 put_op(e, IH_CALL, d, oa, ob, oc, (uint64_t)(uintptr_t)hp->fn);
                 break;
             }
@@ -753,14 +759,17 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
                         break;
                     }
                     h = br_base[pi->cond][sw64] + sa * 3 + sb;
+                    e->is_exit[e->n_ops] = 1;
                     put_op(e, h, (uint16_t)e->n_exits++, oa, ob, (uint16_t)count, immb);
                 } else {
+                    e->is_exit[e->n_ops] = 1;
                     put_op(e, sa ? IH_BRNZ_S : IH_BRNZ_F, (uint16_t)e->n_exits++, oa, 0,
                            (uint16_t)count, 0);
                 }
                 break;
             case IR_GOTO:
                 e->exits[e->n_exits].pc = i->imm;
+                e->is_exit[e->n_ops] = 1;
                 put_op(e, IH_GOTO, (uint16_t)e->n_exits++, 0, 0, (uint16_t)count, 0);
                 break;
             case IR_GOTO_IND:
@@ -795,7 +804,6 @@ static int emit_block(struct pre *p, struct emit *e, uint32_t *max_off)
         for (uint32_t k = dying_at[j]; k < dying_at[j + 1]; k++)
             free_slots[n_free++] = (uint16_t)(p->off[dying[k]] / 8);
     }
-    *max_off = next_slot * 8;
     free(free_slots);
     free(dying_at);
     free(dying);
@@ -838,19 +846,17 @@ struct tb *interp_predecode(struct exec_ctx *ctx, const struct ir_block *b, int 
     struct emit e = {.sys = ctx->cpu->tlb != NULL};
     e.ops = calloc(2 * (size_t)n + 1, sizeof(struct iop));
     e.exits = calloc(n, sizeof(struct tb_exit));
-    uint32_t max_off = 0;
+    e.is_exit = calloc(2 * (size_t)n + 1, 1);
     if (!p.in || !p.def || !p.nuse || !p.use_at || !p.last || !p.loc || !p.off || !e.ops ||
-        !e.exits) {
+        !e.exits || !e.is_exit) {
         *err = -ENOMEM;
         goto out;
     }
-    if ((*err = pre_analyse(&p)) || (*err = emit_block(&p, &e, &max_off)))
-        goto out;
-    if (log_enabled(LOG_IR))
-        log_ops(b, &e);
+    if ((*err = pre_analyse(&p)) || (*err = emit_block(&p, &e))) goto out;
+    if (log_enabled(LOG_IR)) log_ops(b, &e);
 
-    size_t bytes = sizeof(struct tb) + e.n_ops * sizeof(struct iop) +
-                   e.n_exits * sizeof(struct tb_exit);
+    size_t bytes =
+        sizeof(struct tb) + e.n_ops * sizeof(struct iop) + e.n_exits * sizeof(struct tb_exit);
     tb = calloc(1, bytes);
     if (!tb) {
         *err = -ENOMEM;
@@ -869,6 +875,17 @@ struct tb *interp_predecode(struct exec_ctx *ctx, const struct ir_block *b, int 
     for (uint32_t k = 0; k < e.n_ops; k++) {
         tb->code[k] = e.ops[k];
         tb->code[k].h = interp_handlers[(uintptr_t)e.ops[k].h];
+        if (e.is_exit[k]) {
+            /* exit ops find their slot at ip + d * 8, with no need for the tb pointer */
+            size_t dist = (size_t)((char *)&tb->exits[e.ops[k].d] - (char *)&tb->code[k]);
+            if (dist / 8 > 0xffff) {
+                free(tb);
+                tb = NULL;
+                *err = -E2BIG;
+                goto out;
+            }
+            tb->code[k].d = (uint16_t)(dist / 8);
+        }
     }
     for (uint32_t k = 0; k < e.n_exits; k++) {
         tb->exits[k].pc = e.exits[k].pc;
@@ -885,5 +902,6 @@ out:
     free(p.off);
     free(e.ops);
     free(e.exits);
+    free(e.is_exit);
     return tb;
 }

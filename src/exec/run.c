@@ -27,10 +27,8 @@ void exec_global_init(const struct exec_options *opt)
 {
     static bool jit_note;
     exec_g.opt = *opt;
-    if (!exec_g.opt.max_block_insns)
-        exec_g.opt.max_block_insns = DEFAULT_MAX_BLOCK_INSNS;
-    if (exec_g.opt.max_block_insns > MAX_BLOCK_INSNS)
-        exec_g.opt.max_block_insns = MAX_BLOCK_INSNS;
+    if (!exec_g.opt.max_block_insns) exec_g.opt.max_block_insns = DEFAULT_MAX_BLOCK_INSNS;
+    if (exec_g.opt.max_block_insns > MAX_BLOCK_INSNS) exec_g.opt.max_block_insns = MAX_BLOCK_INSNS;
 #ifndef NDEBUG
     exec_g.debug_verify = true;
 #endif
@@ -49,8 +47,7 @@ int exec_ctx_new(struct cpu_common *cpu)
         exec_global_init(&o);
     }
     struct exec_ctx *ctx = calloc(1, sizeof(*ctx));
-    if (!ctx)
-        return -ENOMEM;
+    if (!ctx) return -ENOMEM;
     ctx->frame = calloc(EXEC_FRAME_SLOTS, sizeof(uint64_t));
     if (!ctx->frame) {
         free(ctx);
@@ -66,8 +63,7 @@ int exec_ctx_new(struct cpu_common *cpu)
 void exec_ctx_free(struct cpu_common *cpu)
 {
     struct exec_ctx *ctx = cpu->exec;
-    if (!ctx)
-        return;
+    if (!ctx) return;
     tb_ctx_unregister(ctx);
     ir_block_free(&ctx->ir);
     free(ctx->frame);
@@ -91,8 +87,7 @@ static enum exec_result run_loop(struct cpu_common *cpu, struct exec_ctx *ctx)
     for (;;) {
         if (__builtin_expect(__atomic_load_n(&cpu->exit_request, __ATOMIC_RELAXED) != 0, 0)) {
             uint32_t req = __atomic_exchange_n(&cpu->exit_request, 0, __ATOMIC_SEQ_CST);
-            if (req & ~EXEC_KICK)
-                return EXEC_REQUEST;
+            if (req & ~EXEC_KICK) return EXEC_REQUEST;
             from = NULL; /* the block it belongs to may be freed once we publish */
             tb_quiescent(ctx);
             continue;
@@ -113,21 +108,16 @@ static enum exec_result run_loop(struct cpu_common *cpu, struct exec_ctx *ctx)
         }
         /* when tracing, blocks are not chained: every entry passes here and is logged */
         bool trace = log_enabled(LOG_EXEC | LOG_CPU);
-        if (from && !trace)
-            tb_chain(from, tb);
+        if (from && !trace) tb_chain(from, tb);
         from = NULL;
-        if (trace)
-            log_block_entry(cpu, tb);
+        if (trace) log_block_entry(cpu, tb);
         int r = interp_exec(cpu, ctx, tb, !trace, &from);
-        if (r == INTERP_LOOKUP)
-            continue;
+        if (r == INTERP_LOOKUP) continue;
         from = NULL;
         /* fence.i: in user mode code may have changed through another mapping, which page
          * protection cannot see; in system mode the TLB catches every store to code */
-        if (r == IR_EXIT_FLUSH && !cpu->tlb)
-            tb_flush_changed(ctx);
-        if (r == INTERP_REQUEST || r == IR_EXIT_FLUSH)
-            continue;
+        if (r == IR_EXIT_FLUSH && !cpu->tlb) tb_flush_changed(ctx);
+        if (r == INTERP_REQUEST || r == IR_EXIT_FLUSH) continue;
         return (enum exec_result)r;
     }
 }

@@ -73,8 +73,7 @@ static uint64_t now_ns(void)
 
 void tb_global_init(void)
 {
-    if (exec_g.hash)
-        return;
+    if (exec_g.hash) return;
     exec_g.hash = calloc((size_t)1 << HASH_BITS, sizeof(*exec_g.hash));
     if (!exec_g.hash) {
         error_msg("out of memory allocating the translation cache");
@@ -83,8 +82,7 @@ void tb_global_init(void)
     exec_g.hash_mask = ((size_t)1 << HASH_BITS) - 1;
     exec_g.retired_tail = &exec_g.retired;
     atomic_store(&exec_g.epoch, 1);
-    if (!exec_g.budget)
-        exec_g.budget = DEFAULT_BUDGET;
+    if (!exec_g.budget) exec_g.budget = DEFAULT_BUDGET;
 }
 
 /* ---- the page index (under the lock) ---- */
@@ -93,13 +91,10 @@ static struct tb_page *page_get(uint64_t page, bool create)
 {
     size_t h = page_hash_idx(page);
     for (struct tb_page *p = page_hash[h]; p; p = p->next)
-        if (p->page == page)
-            return p;
-    if (!create)
-        return NULL;
+        if (p->page == page) return p;
+    if (!create) return NULL;
     struct tb_page *p = calloc(1, sizeof(*p));
-    if (!p)
-        return NULL;
+    if (!p) return NULL;
     p->page = page;
     p->next = page_hash[h];
     page_hash[h] = p;
@@ -115,8 +110,7 @@ static bool page_hook(uint64_t page)
         p->hooked = true;
         /* the memory layer's hook takes none of its locks: calling it here orders it
          * with exec_code_written() */
-        if (exec_code_page_hook)
-            exec_code_page_hook(page << EXEC_PAGE_BITS);
+        if (exec_code_page_hook) exec_code_page_hook(page << EXEC_PAGE_BITS);
     }
     pthread_mutex_unlock(&exec_g.lock);
     return p != NULL;
@@ -138,8 +132,7 @@ static void jc_forget(struct tb *tb)
     unsigned i = exec_jc_index(tb->pc);
     for (struct exec_ctx *c = exec_g.ctxs; c; c = c->next) {
         struct tb *cur = atomic_load_explicit(&c->jc[i], memory_order_relaxed);
-        if (cur == tb)
-            atomic_compare_exchange_strong(&c->jc[i], &cur, NULL);
+        if (cur == tb) atomic_compare_exchange_strong(&c->jc[i], &cur, NULL);
     }
 }
 
@@ -158,8 +151,7 @@ static void page_unlink(struct tb *tb)
 {
     for (unsigned k = 0; k < tb->n_pages; k++) {
         struct tb_page *p = page_get(tb->page[k], false);
-        if (!p)
-            continue;
+        if (!p) continue;
         for (struct tb **pp = &p->first; *pp;) {
             struct tb *t = *pp;
             unsigned slot = t->page[0] == tb->page[k] ? 0 : 1;
@@ -175,8 +167,7 @@ static void page_unlink(struct tb *tb)
 /* Unlinks tb everywhere and queues it for freeing; the caller bumps the epoch. */
 static void tb_retire_locked(struct tb *tb)
 {
-    if (atomic_load_explicit(&tb->invalid, memory_order_relaxed))
-        return;
+    if (atomic_load_explicit(&tb->invalid, memory_order_relaxed)) return;
     atomic_store_explicit(&tb->invalid, 1, memory_order_seq_cst);
     /* pairs with tb_find: either it sees `invalid` after filling its jump cache, or
      * jc_forget below sees the entry */
@@ -195,8 +186,7 @@ static void tb_retire_locked(struct tb *tb)
         struct tb_exit *e = &tb->exits[k];
         if (e->in_pprev) {
             *e->in_pprev = e->in_next;
-            if (e->in_next)
-                e->in_next->in_pprev = e->in_pprev;
+            if (e->in_next) e->in_next->in_pprev = e->in_pprev;
             e->in_pprev = NULL;
             e->in_next = NULL;
         }
@@ -217,8 +207,7 @@ static void retire_commit_locked(void)
 {
     uint64_t e = atomic_fetch_add_explicit(&exec_g.epoch, 1, memory_order_seq_cst) + 1;
     for (struct tb *t = exec_g.retired; t; t = t->retire_next)
-        if (!t->retire_epoch)
-            t->retire_epoch = e;
+        if (!t->retire_epoch) t->retire_epoch = e;
     atomic_fetch_add_explicit(&exec_g.inval_gen, 1, memory_order_seq_cst);
     for (struct exec_ctx *c = exec_g.ctxs; c; c = c->next)
         __atomic_or_fetch(&c->cpu->exit_request, EXEC_KICK, __ATOMIC_RELAXED);
@@ -241,8 +230,7 @@ static void reclaim_locked(void)
     uint64_t min = EXEC_EPOCH_IDLE;
     for (struct exec_ctx *c = exec_g.ctxs; c; c = c->next) {
         uint64_t e = atomic_load_explicit(&c->epoch, memory_order_acquire);
-        if (e < min)
-            min = e;
+        if (e < min) min = e;
     }
     while (exec_g.retired && exec_g.retired->retire_epoch && exec_g.retired->retire_epoch <= min) {
         struct tb *t = exec_g.retired;
@@ -250,8 +238,7 @@ static void reclaim_locked(void)
         free(t);
         atomic_fetch_sub_explicit(&exec_g.n_retired, 1, memory_order_relaxed);
     }
-    if (!exec_g.retired)
-        exec_g.retired_tail = &exec_g.retired;
+    if (!exec_g.retired) exec_g.retired_tail = &exec_g.retired;
 }
 
 /* ---- epochs ---- */
@@ -316,8 +303,7 @@ int tb_key_page(struct cpu_common *cpu, uint64_t pc, uint64_t *page)
         return 0;
     }
     uint64_t pa;
-    if (tlb_code_page(cpu, pc, &pa) < 0)
-        return -EFAULT;
+    if (tlb_code_page(cpu, pc, &pa) < 0) return -EFAULT;
     *page = pa >> EXEC_PAGE_BITS;
     return 0;
 }
@@ -383,8 +369,7 @@ void tb_flush_changed(struct exec_ctx *ctx)
             t = next;
         }
     }
-    if (any)
-        retire_commit_locked();
+    if (any) retire_commit_locked();
     pthread_mutex_unlock(&exec_g.lock);
 }
 
@@ -402,8 +387,7 @@ static void log_in_asm(struct cpu_common *cpu, const struct ir_block *b)
     for (uint32_t o = 0; o < len;) {
         char text[128];
         unsigned n = arch->disas(b->pc + o, buf + o, len - o, text, sizeof(text));
-        if (!n)
-            break;
+        if (!n) break;
         log_printf("0x%016llx:  %s\n", (unsigned long long)(b->pc + o), text);
         o += n;
     }
@@ -413,11 +397,9 @@ static void log_in_asm(struct cpu_common *cpu, const struct ir_block *b)
 static bool verify_block(const struct ir_block *b, const char *when)
 {
     char err[256];
-    if (ir_verify(b, err, sizeof(err)) == 0)
-        return true;
+    if (ir_verify(b, err, sizeof(err)) == 0) return true;
     error_msg("bad IR %s for block at 0x%llx: %s", when, (unsigned long long)b->pc, err);
-    if (log_enabled(LOG_IR))
-        ir_print(log_file ? log_file : stderr, b);
+    if (log_enabled(LOG_IR)) ir_print(log_file ? log_file : stderr, b);
     return false;
 }
 
@@ -432,14 +414,12 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
 
     for (;;) {
         uint64_t gen = atomic_load_explicit(&exec_g.inval_gen, memory_order_seq_cst);
-        if (!page_hook(page0))
-            goto oom;
+        if (!page_hook(page0)) goto oom;
         uint64_t t0 = now_ns();
         ir_block_reset(b, pc, flags);
         ctx->real_fetch = cpu->fetch;
         ctx->cap_pc = pc;
-        if (cpu->fetch)
-            cpu->fetch = capture_fetch;
+        if (cpu->fetch) cpu->fetch = capture_fetch;
         int r = cpu->arch->translate(cpu, b, max);
         cpu->fetch = ctx->real_fetch;
         if (r == -EFAULT) {
@@ -455,8 +435,7 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
             *err = -EINVAL;
             return NULL;
         }
-        if (log_enabled(LOG_IN_ASM))
-            log_in_asm(cpu, b);
+        if (log_enabled(LOG_IN_ASM)) log_in_asm(cpu, b);
         if (log_enabled(LOG_IR)) {
             log_printf("IR before optimisation:\n");
             ir_print(log_file ? log_file : stderr, b);
@@ -481,8 +460,7 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
                 max = b->n_guest / 2;
                 continue;
             }
-            if (perr == -ENOMEM)
-                goto oom;
+            if (perr == -ENOMEM) goto oom;
             error_msg("cannot predecode the block at 0x%llx (%d)", (unsigned long long)pc, perr);
             *err = -EINVAL;
             return NULL;
@@ -505,8 +483,7 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
                 /* the code read from the second page before it was protected may be
                  * stale by the time it is: hook it, then translate again */
                 free(tb);
-                if (!page_hook(last))
-                    goto oom;
+                if (!page_hook(last)) goto oom;
                 continue;
             }
         }
@@ -524,8 +501,7 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
             free(tb);
             return old;
         }
-        if (exec_g.live_bytes + tb->bytes > exec_g.budget)
-            flush_all_locked();
+        if (exec_g.live_bytes + tb->bytes > exec_g.budget) flush_all_locked();
         struct tb_page *pg[2] = {page_get(tb->page[0], true),
                                  tb->n_pages > 1 ? page_get(tb->page[1], true) : NULL};
         if (!pg[0] || (tb->n_pages > 1 && !pg[1])) {
@@ -570,8 +546,7 @@ struct tb *tb_find(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, int *err)
     t = hash_find(pc, flags, page0);
     if (!t) {
         t = tb_translate(ctx, pc, flags, page0, err);
-        if (!t)
-            return NULL;
+        if (!t) return NULL;
     }
     atomic_store_explicit(&ctx->jc[j], t, memory_order_seq_cst);
     atomic_thread_fence(memory_order_seq_cst);
@@ -585,8 +560,7 @@ struct tb *tb_find(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, int *err)
 
 void tb_chain(struct tb_exit *from, struct tb *to)
 {
-    if (atomic_load_explicit(&from->next, memory_order_relaxed) || from->pc != to->pc)
-        return;
+    if (atomic_load_explicit(&from->next, memory_order_relaxed) || from->pc != to->pc) return;
     /* system mode: a chained jump skips the lookup that checks the page mapping, so it
      * may only stay within the virtual page it was entered through (every entry into a
      * page passes a lookup, and the jump cache is flushed with the TLB), and never
@@ -599,8 +573,7 @@ void tb_chain(struct tb_exit *from, struct tb *to)
         !atomic_load_explicit(&from->src->invalid, memory_order_relaxed) &&
         !atomic_load_explicit(&to->invalid, memory_order_relaxed)) {
         from->in_next = to->incoming;
-        if (to->incoming)
-            to->incoming->in_pprev = &from->in_next;
+        if (to->incoming) to->incoming->in_pprev = &from->in_next;
         from->in_pprev = &to->incoming;
         to->incoming = from;
         atomic_store_explicit(&from->next, to, memory_order_release);
@@ -621,8 +594,7 @@ static bool invalidate_page_locked(struct tb_page *p)
 
 void exec_invalidate(uint64_t start, uint64_t len)
 {
-    if (!len || !exec_g.hash)
-        return;
+    if (!len || !exec_g.hash) return;
     uint64_t first = start >> EXEC_PAGE_BITS;
     uint64_t last = (start + len - 1 < start ? UINT64_MAX : start + len - 1) >> EXEC_PAGE_BITS;
     bool changed = false;
@@ -630,31 +602,25 @@ void exec_invalidate(uint64_t start, uint64_t len)
     if (last - first < (1u << PAGE_HASH_BITS)) {
         for (uint64_t pg = first;; pg++) {
             struct tb_page *p = page_get(pg, false);
-            if (p)
-                changed |= invalidate_page_locked(p);
-            if (pg == last)
-                break;
+            if (p) changed |= invalidate_page_locked(p);
+            if (pg == last) break;
         }
     } else {
         for (size_t h = 0; h < (1u << PAGE_HASH_BITS); h++)
             for (struct tb_page *p = page_hash[h]; p; p = p->next)
-                if (p->page >= first && p->page <= last)
-                    changed |= invalidate_page_locked(p);
+                if (p->page >= first && p->page <= last) changed |= invalidate_page_locked(p);
     }
-    if (changed)
-        retire_commit_locked();
+    if (changed) retire_commit_locked();
     pthread_mutex_unlock(&exec_g.lock);
 }
 
 bool exec_code_written(uint64_t guest_page)
 {
-    if (!exec_g.hash)
-        return false;
+    if (!exec_g.hash) return false;
     pthread_mutex_lock(&exec_g.lock);
     struct tb_page *p = page_get(guest_page >> EXEC_PAGE_BITS, false);
     bool had = p && invalidate_page_locked(p);
-    if (had)
-        retire_commit_locked();
+    if (had) retire_commit_locked();
     pthread_mutex_unlock(&exec_g.lock);
     return had;
 }
@@ -662,8 +628,7 @@ bool exec_code_written(uint64_t guest_page)
 void exec_flush_jump_cache(struct cpu_common *cpu)
 {
     struct exec_ctx *ctx = cpu->exec;
-    if (!ctx)
-        return;
+    if (!ctx) return;
     for (unsigned i = 0; i < EXEC_JC_SIZE; i++)
         atomic_store_explicit(&ctx->jc[i], NULL, memory_order_relaxed);
 }

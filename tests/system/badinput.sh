@@ -43,7 +43,8 @@ tohost: .dword 0
 fromhost: .dword 0
 EOF
 riscv64-linux-gnu-gcc -nostdlib -static -march=rv64gc -mabi=lp64d -mcmodel=medany \
-    -Wl,-Ttext=0x80000000 -Wl,--build-id=none "$out/good.S" -o "$good" 2>"$out/good.log" || good=
+    -T "$here/../baremetal/link.ld" -Wl,--build-id=none "$out/good.S" -o "$good" \
+    2>"$out/good.log" || good=
 
 head -c 65536 /dev/urandom >"$out/random.bin"
 : >"$out/empty.bin"
@@ -64,7 +65,7 @@ if [ -n "$good" ]; then
     riscv64-linux-gnu-gcc -nostdlib -static -Wl,-Ttext=0x40000000 -Wl,--build-id=none \
         "$out/good.S" -o "$out/outside.elf" 2>/dev/null
 fi
-hostelf=$(command -v true)
+hostelf=$(type -P true)
 
 # name | expected words in the message (a grep -E pattern) | arguments to `omnivm run`
 cases=(
@@ -99,7 +100,7 @@ if [ -f "$image" ]; then
         "truncated_image|truncated|--kernel $out/truncated.Image"
         "header_only_image|neither|--kernel $out/header-only.Image"
         "badsize_image|corrupt|--kernel $out/badsize.Image"
-        "image_no_room|RAM|--mem 16M --kernel $image"
+        "image_no_room|too large|--mem 16M --kernel $image"
     )
 fi
 if [ -n "$good" ]; then

@@ -20,6 +20,8 @@
 #include "exec/exec_int.h"
 #include "exec/interp_ops.h"
 #include "ir/ir_eval.h"
+#include "mem/physmap.h"
+#include "mem/tlb.h"
 
 /* ---- the fake guest ---- */
 
@@ -47,8 +49,7 @@ static void fb_add(uint64_t pc, fake_build_fn *fn, const void *arg)
     pthread_mutex_lock(&fb_lock);
     int i;
     for (i = 0; i < n_fblocks; i++)
-        if (fblocks[i].pc == pc)
-            break;
+        if (fblocks[i].pc == pc) break;
     if (i == n_fblocks) {
         if (n_fblocks == MAXFB) {
             fprintf(stderr, "exec_test: too many fake blocks\n");
@@ -63,8 +64,7 @@ static void fb_add(uint64_t pc, fake_build_fn *fn, const void *arg)
 static unsigned fb_translations(uint64_t pc)
 {
     for (int i = 0; i < n_fblocks; i++)
-        if (fblocks[i].pc == pc)
-            return fblocks[i].translations;
+        if (fblocks[i].pc == pc) return fblocks[i].translations;
     return 0;
 }
 
@@ -77,19 +77,20 @@ static void fb_reset(void)
     pthread_mutex_unlock(&fb_lock);
 }
 
+static bool fb_fault; /* set by a builder whose code fetch failed */
+
 static int fake_translate(struct cpu_common *cpu, struct ir_block *b, unsigned max_insns)
 {
     pthread_mutex_lock(&fb_lock);
     struct fblock *f = NULL;
     for (int i = 0; i < n_fblocks; i++)
-        if (fblocks[i].pc == b->pc)
-            f = &fblocks[i];
-    if (f)
-        f->translations++;
+        if (fblocks[i].pc == b->pc) f = &fblocks[i];
+    if (f) f->translations++;
     pthread_mutex_unlock(&fb_lock);
-    if (!f)
-        return -EFAULT;
+    if (!f) return -EFAULT;
+    fb_fault = false;
     f->fn(b, f->arg);
+    if (fb_fault) return -EFAULT;
     unsigned n = 0;
     for (uint32_t k = 0; k < b->n_insn; k++)
         n += b->insn[k].op == IR_INSN_START;
@@ -110,8 +111,7 @@ static uint8_t *g_mem; /* guest memory: MEM_SIZE bytes + a PROT_NONE page after 
 static struct fcpu *new_cpu(void)
 {
     struct fcpu *c = calloc(1, sizeof(*c));
-    if (!c)
-        abort();
+    if (!c) abort();
     c->c.arch = &fake_arch;
     c->c.mem_base = (uintptr_t)g_mem;
     c->c.mem_mask = MEM_SIZE - 1;
@@ -148,7 +148,10 @@ static char group_err[512];
         }                                                                                          \
     } while (0)
 
-static void group_begin(void) { group_ok = true; }
+static void group_begin(void)
+{
+    group_ok = true;
+}
 static void group_end(const char *name)
 {
     if (group_ok) {
@@ -165,18 +168,35 @@ static bool block_uses(struct fcpu *c, uint64_t pc, unsigned id)
 {
     int err = 0;
     struct tb *tb = tb_find(c->c.exec, pc, c->c.tb_flags, &err);
-    if (!tb)
-        return false;
+    if (!tb) return false;
     for (uint32_t k = 0; k < tb->n_ops; k++)
-        if (tb->code[k].h == interp_handlers[id])
-            return true;
+        if (tb->code[k].h == interp_handlers[id]) return true;
     return false;
 }
 
-static const uint64_t edge[] = {
-    0, 1, 2, 3, 31, 32, 63, 64, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0x7fffffff, 0x80000000,
-    0xffffffff, 0x100000000ull, 0x7fffffffffffffffull, 0x8000000000000000ull,
-    0xffffffffffffffffull, 0xfffffffffffffffeull, 0x123456789abcdef0ull, 0xffffffff80000000ull};
+static const uint64_t edge[] = {0,
+                                1,
+                                2,
+                                3,
+                                31,
+                                32,
+                                63,
+                                64,
+                                0x7f,
+                                0x80,
+                                0xff,
+                                0x7fff,
+                                0x8000,
+                                0x7fffffff,
+                                0x80000000,
+                                0xffffffff,
+                                0x100000000ull,
+                                0x7fffffffffffffffull,
+                                0x8000000000000000ull,
+                                0xffffffffffffffffull,
+                                0xfffffffffffffffeull,
+                                0x123456789abcdef0ull,
+                                0xffffffff80000000ull};
 #define NE (sizeof(edge) / sizeof(edge[0]))
 #define OUT0 64 /* first output register */
 
@@ -190,22 +210,24 @@ static void load_edges(struct fcpu *c)
 enum { SH_F, SH_S, SH_I, SH_C };
 
 struct op_case {
-    unsigned op;      /* IR op (or cond for SETCC/branch) */
-    bool ws;          /* an I32 op whose result is SEXT.32 to I64 */
+    unsigned op; /* IR op (or cond for SETCC/branch) */
+    bool ws;     /* an I32 op whose result is SEXT.32 to I64 */
     enum ir_type t;
     unsigned d, a, b; /* SH_* */
     unsigned x, y;    /* edge indices where fixed */
     unsigned aux;
 };
 
-static ir_val one64(struct ir_block *b) { return ir_const(b, IR_I64, 1); }
+static ir_val one64(struct ir_block *b)
+{
+    return ir_const(b, IR_I64, 1);
+}
 
 /* An I64 value of register n placed as the shape asks (S: the GET itself; F: through a
  * SELECT, which only takes frame operands; I/C: a constant). */
 static ir_val opnd64(struct ir_block *b, unsigned sh, unsigned n, ir_val one)
 {
-    if (sh == SH_I || sh == SH_C)
-        return ir_const(b, IR_I64, edge[n]);
+    if (sh == SH_I || sh == SH_C) return ir_const(b, IR_I64, edge[n]);
     ir_val g = ir_get(b, IR_I64, RO(n));
     return sh == SH_S ? g : ir_select(b, IR_I64, one, g, g);
 }
@@ -214,8 +236,7 @@ static ir_val opnd64(struct ir_block *b, unsigned sh, unsigned n, ir_val one)
  * makes transparent, so S reads the register itself and F goes through a SELECT). */
 static ir_val opnd32(struct ir_block *b, unsigned sh, unsigned n, ir_val one)
 {
-    if (sh == SH_I || sh == SH_C)
-        return ir_const(b, IR_I32, edge[n]);
+    if (sh == SH_I || sh == SH_C) return ir_const(b, IR_I32, edge[n]);
     return ir_ext(b, IR_ZEXT, IR_I32, opnd64(b, sh, n, one), 32);
 }
 
@@ -249,8 +270,7 @@ static void build_pairs(struct ir_block *b, const void *arg)
                 r = ir_setcc(b, IR_I64, (enum ir_cond)(oc->op - 100), a, v);
             else
                 r = ir_binop(b, (enum ir_opcode)oc->op, oc->t, a, v);
-            if (oc->ws)
-                r = ir_ext(b, IR_SEXT, IR_I64, r, 32);
+            if (oc->ws) r = ir_ext(b, IR_SEXT, IR_I64, r, 32);
             put_result(b, oc->d, OUT0 + k, r, one);
         }
     ir_exit(b, IR_EXIT_HALT, b->pc + 4);
@@ -272,7 +292,10 @@ static const uint16_t t_br_base[IR_NUM_CONDS][2] = {
 #undef X
 };
 
-static unsigned shape_b(unsigned sh) { return sh == SH_I ? 1 : sh == SH_S ? 2 : 0; }
+static unsigned shape_b(unsigned sh)
+{
+    return sh == SH_I ? 1 : sh == SH_S ? 2 : 0;
+}
 
 static uint64_t next_pc = 0x100000;
 static uint64_t fresh_pc(void)
@@ -288,8 +311,7 @@ static bool has_w(unsigned op)
         INTERP_WOPS(X, _)
 #undef X
         return true;
-    default:
-        return false;
+    default: return false;
     }
 }
 static const uint16_t t_w_base[IR_NUM_OPS] = {
@@ -310,21 +332,23 @@ static void test_pairs(const char *name, bool setcc)
             for (unsigned d = SH_F; d <= SH_S; d++)
                 for (unsigned a = SH_F; a <= SH_C; a++)
                     for (unsigned bs = SH_F; bs <= SH_I; bs++) {
-                        if (a == SH_I || (a == SH_C && bs == SH_I))
-                            continue;
-                        if (t == 2 && (setcc || !has_w(op)))
-                            continue;
+                        if (a == SH_I || (a == SH_C && bs == SH_I)) continue;
+                        if (t == 2 && (setcc || !has_w(op))) continue;
                         if (t == 0 && !setcc && d == SH_S)
                             continue; /* an I32 result never lives in guest state */
                         struct op_case *oc = &cases[nc++];
                         *oc = (struct op_case){.op = setcc ? 100 + op : op,
-                                               .t = t == 1 ? IR_I64 : IR_I32, .ws = t == 2,
-                                               .d = d, .a = a, .b = bs};
+                                               .t = t == 1 ? IR_I64 : IR_I32,
+                                               .ws = t == 2,
+                                               .d = d,
+                                               .a = a,
+                                               .b = bs};
                         uint64_t pc = fresh_pc();
                         fb_add(pc, build_pairs, oc);
                         load_edges(c);
                         enum exec_result r = run_at(c, pc);
-                        CHECK(r == EXEC_HALT, "%s: exit %d", ir_opinfo[setcc ? IR_SETCC : op].name, r);
+                        CHECK(r == EXEC_HALT, "%s: exit %d", ir_opinfo[setcc ? IR_SETCC : op].name,
+                              r);
                         unsigned k = 0;
                         for (unsigned x = 0; x < NE; x++)
                             for (unsigned y = 0; y < NE; y++, k++) {
@@ -332,23 +356,26 @@ static void test_pairs(const char *name, bool setcc)
                                 if (setcc)
                                     want = ir_eval_setcc((enum ir_cond)op, oc->t, edge[x], edge[y]);
                                 else
-                                    want = ir_eval_binop((enum ir_opcode)op, oc->t, edge[x], edge[y]);
-                                if (oc->ws)
-                                    want = ir_eval_unop(IR_SEXT, IR_I64, 32, want);
-                                CHECK(c->r[OUT0 + k] == want,
-                                      "%s cond/op %u t%d shape d%u a%u b%u: (%#llx, %#llx) = %#llx, "
-                                      "want %#llx",
-                                      setcc ? "SETCC" : ir_opinfo[op].name, op, t, d, a, bs,
-                                      (unsigned long long)edge[x], (unsigned long long)edge[y],
-                                      (unsigned long long)c->r[OUT0 + k], (unsigned long long)want);
+                                    want =
+                                        ir_eval_binop((enum ir_opcode)op, oc->t, edge[x], edge[y]);
+                                if (oc->ws) want = ir_eval_unop(IR_SEXT, IR_I64, 32, want);
+                                CHECK(
+                                    c->r[OUT0 + k] == want,
+                                    "%s cond/op %u t%d shape d%u a%u b%u: (%#llx, %#llx) = %#llx, "
+                                    "want %#llx",
+                                    setcc ? "SETCC" : ir_opinfo[op].name, op, t, d, a, bs,
+                                    (unsigned long long)edge[x], (unsigned long long)edge[y],
+                                    (unsigned long long)c->r[OUT0 + k], (unsigned long long)want);
                             }
                         if (a != SH_C) {
-                            unsigned base = setcc ? t_set_base[op][t == 1]
+                            unsigned base = setcc    ? t_set_base[op][t == 1]
                                             : t == 2 ? t_w_base[op]
                                                      : t_bin_base[op][t == 1];
                             unsigned id = base + (d == SH_S) * 6 + (a == SH_S) * 3 + shape_b(bs);
-                            CHECK(block_uses(c, pc, id), "%s op %u t%d shape d%u a%u b%u: handler "
-                                  "variant not used", name, op, t, d, a, bs);
+                            CHECK(block_uses(c, pc, id),
+                                  "%s op %u t%d shape d%u a%u b%u: handler "
+                                  "variant not used",
+                                  name, op, t, d, a, bs);
                         }
                     }
     group_end(name);
@@ -394,8 +421,8 @@ static void test_branches(void)
                 for (unsigned bs = SH_F; bs <= SH_I; bs++)
                     for (unsigned y = 0; y < (bs == SH_I ? NE : 1); y++) {
                         struct op_case *oc = &cases[nc++];
-                        *oc = (struct op_case){.op = cond, .t = t ? IR_I64 : IR_I32, .a = a,
-                                               .b = bs, .y = y};
+                        *oc = (struct op_case){
+                            .op = cond, .t = t ? IR_I64 : IR_I32, .a = a, .b = bs, .y = y};
                         uint64_t pc = fresh_pc();
                         fb_add(pc, build_branch, oc);
                         for (unsigned x = 0; x < NE; x++)
@@ -403,7 +430,8 @@ static void test_branches(void)
                                 unsigned yv = bs == SH_I ? y : yy;
                                 c->r[0] = edge[x];
                                 c->r[1] = edge[yv];
-                                bool want = ir_eval_setcc((enum ir_cond)cond, oc->t, edge[x], edge[yv]);
+                                bool want =
+                                    ir_eval_setcc((enum ir_cond)cond, oc->t, edge[x], edge[yv]);
                                 enum exec_result r = run_at(c, pc);
                                 CHECK(r == (want ? EXEC_HALT : EXEC_BREAK) &&
                                           c->c.pc == (want ? 0x9000 : pc + 4),
@@ -432,19 +460,17 @@ static void build_unops(struct ir_block *b, const void *arg)
         ir_val r;
         switch (oc->op) {
         case IR_SEXT:
-        case IR_ZEXT:
-            r = ir_ext(b, (enum ir_opcode)oc->op, oc->t, a, oc->aux);
-            break;
+        case IR_ZEXT: r = ir_ext(b, (enum ir_opcode)oc->op, oc->t, a, oc->aux); break;
         case IR_EXTRACT:
             r = ir_extract(b, oc->t, a, oc->aux & 0xff, (oc->aux >> 8) & 0xff, oc->aux >> 16);
             break;
         case IR_DEPOSIT:
-            r = ir_deposit(b, oc->t, a, oc->t == IR_I64 ? opnd64(b, oc->a, NE - 1 - x, one) : opnd32(b, oc->a, NE - 1 - x, one),
+            r = ir_deposit(b, oc->t, a,
+                           oc->t == IR_I64 ? opnd64(b, oc->a, NE - 1 - x, one)
+                                           : opnd32(b, oc->a, NE - 1 - x, one),
                            oc->aux & 0xff, (oc->aux >> 8) & 0xff);
             break;
-        default:
-            r = ir_unop(b, (enum ir_opcode)oc->op, oc->t, a);
-            break;
+        default: r = ir_unop(b, (enum ir_opcode)oc->op, oc->t, a); break;
         }
         put_result(b, oc->d, OUT0 + x, r, one);
     }
@@ -456,15 +482,15 @@ static void test_unops(void)
     static struct op_case cases[1024];
     unsigned nc = 0;
     static const unsigned ops[] = {IR_NOT, IR_NEG, IR_CLZ, IR_CTZ, IR_POPCNT, IR_BSWAP};
-    static const unsigned fields[][3] = {{0, 8, 0}, {4, 8, 1}, {7, 1, 1}, {0, 32, 1}, {12, 20, 0},
-                                         {31, 1, 1}, {0, 64, 0}, {32, 32, 1}, {60, 4, 1}};
+    static const unsigned fields[][3] = {{0, 8, 0},  {4, 8, 1},   {7, 1, 1},
+                                         {0, 32, 1}, {12, 20, 0}, {31, 1, 1},
+                                         {0, 64, 0}, {32, 32, 1}, {60, 4, 1}};
     struct fcpu *c = new_cpu();
     group_begin();
     for (int t = 0; t < 2; t++)
         for (unsigned d = SH_F; d <= SH_S; d++)
             for (unsigned a = SH_F; a <= SH_S; a++) {
-                if (t == 0 && d == SH_S)
-                    continue;
+                if (t == 0 && d == SH_S) continue;
                 enum ir_type ty = t ? IR_I64 : IR_I32;
                 unsigned w = t ? 64 : 32;
                 struct op_case list[64];
@@ -476,12 +502,12 @@ static void test_unops(void)
                     list[nl++] = (struct op_case){.op = IR_ZEXT, .aux = bits};
                 }
                 for (unsigned k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
-                    if (fields[k][0] + fields[k][1] > w)
-                        continue;
-                    list[nl++] = (struct op_case){
-                        .op = IR_EXTRACT, .aux = fields[k][0] | fields[k][1] << 8 | fields[k][2] << 16};
-                    list[nl++] = (struct op_case){.op = IR_DEPOSIT,
-                                                  .aux = fields[k][0] | fields[k][1] << 8};
+                    if (fields[k][0] + fields[k][1] > w) continue;
+                    list[nl++] = (struct op_case){.op = IR_EXTRACT,
+                                                  .aux = fields[k][0] | fields[k][1] << 8 |
+                                                         fields[k][2] << 16};
+                    list[nl++] =
+                        (struct op_case){.op = IR_DEPOSIT, .aux = fields[k][0] | fields[k][1] << 8};
                 }
                 for (unsigned k = 0; k < nl; k++) {
                     struct op_case *oc = &cases[nc++];
@@ -502,7 +528,8 @@ static void test_unops(void)
                                                    ir_trunc(ty, edge[NE - 1 - x]));
                         else
                             want = ir_eval_unop((enum ir_opcode)oc->op, ty, oc->aux, edge[x]);
-                        CHECK(c->r[OUT0 + x] == want, "%s/%u %s d%u a%u of %#llx = %#llx, want %#llx",
+                        CHECK(c->r[OUT0 + x] == want,
+                              "%s/%u %s d%u a%u of %#llx = %#llx, want %#llx",
                               ir_opinfo[oc->op].name, oc->aux, t ? "i64" : "i32", d, a,
                               (unsigned long long)edge[x], (unsigned long long)c->r[OUT0 + x],
                               (unsigned long long)want);
@@ -518,14 +545,15 @@ static void test_unops(void)
 static void build_misc(struct ir_block *b, const void *arg)
 {
     ir_insn_start(b, b->pc, 4);
-    ir_val c0 = ir_get(b, IR_I64, RO(0)), x = ir_get(b, IR_I64, RO(1)), y = ir_get(b, IR_I64, RO(2));
+    ir_val c0 = ir_get(b, IR_I64, RO(0)), x = ir_get(b, IR_I64, RO(1)),
+           y = ir_get(b, IR_I64, RO(2));
     ir_put(b, RO(OUT0), ir_select(b, IR_I64, c0, x, y));
     ir_val f = ir_unop(b, IR_MOV, IR_F64, x);
     ir_put(b, RO(OUT0 + 1), ir_unop(b, IR_MOV, IR_I64, f));
     ir_put(b, RO(OUT0 + 2), ir_const(b, IR_I64, 0xfeedfacecafebeefull));
     ir_val k = ir_const(b, IR_I64, 0x1234);
     ir_put(b, RO(OUT0 + 3), ir_binop(b, IR_ADD, IR_I64, k, ir_select(b, IR_I64, c0, k, k)));
-    ir_val lo = ir_get(b, IR_I32, RO(1));                      /* low half of r1 */
+    ir_val lo = ir_get(b, IR_I32, RO(1)); /* low half of r1 */
     ir_put(b, RO(OUT0 + 4) + 4, ir_binop(b, IR_ADD, IR_I32, lo, ir_const(b, IR_I32, 1)));
     ir_put(b, RO(OUT0 + 5), ir_const(b, IR_I64, 0));
     ir_exit(b, IR_EXIT_HALT, b->pc + 4);
@@ -561,7 +589,7 @@ static void test_misc(void)
 /* ---- loads and stores ---- */
 
 struct mem_case {
-    unsigned size, sign, order, dsh, ash;
+    unsigned size, sign, order, dsh, ash, align;
     int64_t disp; /* address = operand + disp (folded into the op) */
     enum ir_type t;
     uint64_t addr, val;
@@ -573,10 +601,10 @@ static void build_load(struct ir_block *b, const void *arg)
     ir_val one = one64(b);
     ir_insn_start(b, b->pc, 4);
     ir_val a = opnd64(b, m->ash, 0, one);
-    if (m->disp)
-        a = ir_binop(b, IR_ADD, IR_I64, a, ir_const(b, IR_I64, (uint64_t)m->disp));
+    if (m->disp) a = ir_binop(b, IR_ADD, IR_I64, a, ir_const(b, IR_I64, (uint64_t)m->disp));
     struct ir_memop mo = ir_mem(m->size, m->sign);
     mo.order = (uint8_t)m->order;
+    mo.align = (uint8_t)m->align;
     ir_val v = ir_load(b, m->t, a, mo);
     put_result(b, m->dsh, OUT0, v, one);
     ir_exit(b, IR_EXIT_HALT, b->pc + 4);
@@ -588,13 +616,12 @@ static void build_store(struct ir_block *b, const void *arg)
     ir_val one = one64(b);
     ir_insn_start(b, b->pc, 4);
     ir_val a = opnd64(b, m->ash, 0, one);
-    if (m->disp)
-        a = ir_binop(b, IR_ADD, IR_I64, a, ir_const(b, IR_I64, (uint64_t)m->disp));
+    if (m->disp) a = ir_binop(b, IR_ADD, IR_I64, a, ir_const(b, IR_I64, (uint64_t)m->disp));
     ir_val v = opnd64(b, m->dsh, 1, one);
-    if (m->t == IR_I32)
-        v = ir_ext(b, IR_ZEXT, IR_I32, v, 32);
+    if (m->t == IR_I32) v = ir_ext(b, IR_ZEXT, IR_I32, v, 32);
     struct ir_memop mo = ir_mem(m->size, false);
     mo.order = (uint8_t)m->order;
+    mo.align = (uint8_t)m->align;
     ir_store(b, a, v, mo);
     ir_exit(b, IR_EXIT_HALT, b->pc + 4);
 }
@@ -602,10 +629,16 @@ static void build_store(struct ir_block *b, const void *arg)
 static void test_memory(void)
 {
     static struct mem_case cases[4096];
-    static const int64_t disps[] = {0, 8, -8, 0x7ff, -0x800, 0x12345, -0x12345, 0x7fffffff,
-                                    -0x80000000ll, 0x100000000ll};
+    static const int64_t disps[] = {0,       8,        -8,         0x7ff,         -0x800,
+                                    0x12345, -0x12345, 0x7fffffff, -0x80000000ll, 0x100000000ll};
     unsigned nc = 0;
-    static const uint64_t addrs[] = {0, 1, 3, 8, 0x1001, 0x2ffd, MEM_SIZE - 8,
+    static const uint64_t addrs[] = {0,
+                                     1,
+                                     3,
+                                     8,
+                                     0x1001,
+                                     0x2ffd,
+                                     MEM_SIZE - 8,
                                      (uint64_t)MEM_SIZE * 3 + 16 /* folded by mem_mask */};
     struct fcpu *c = new_cpu();
     group_begin();
@@ -617,72 +650,75 @@ static void test_memory(void)
                 for (unsigned order = 0; order < 4; order += 3)
                     for (unsigned dsh = SH_F; dsh <= SH_S; dsh++)
                         for (unsigned ash = SH_F; ash <= SH_S; ash++)
-                        for (unsigned di = 0; di < 10; di++) {
-                            enum ir_type ty = t ? IR_I64 : IR_I32;
-                            if (size == 3 && (t == 0 || sign))
-                                continue;
-                            if (t == 0 && dsh == SH_S)
-                                continue;
-                            if (di && (order || dsh != ash))
-                                continue;
-                            struct mem_case *m = &cases[nc++];
-                            *m = (struct mem_case){.size = size, .sign = sign, .order = order,
-                                                   .dsh = dsh, .ash = ash, .t = ty,
-                                                   .disp = disps[di]};
-                            uint64_t pc = fresh_pc();
-                            fb_add(pc, build_load, m);
-                            for (unsigned k = 0; k < sizeof(addrs) / sizeof(addrs[0]); k++) {
-                                c->r[0] = addrs[k] - (uint64_t)m->disp;
-                                CHECK(run_at(c, pc) == EXEC_HALT, "load exit");
-                                uint64_t raw = 0;
-                                memcpy(&raw, g_mem + (addrs[k] & (MEM_SIZE - 1)), 1u << size);
-                                uint64_t want = size == 3 ? raw
-                                                : sign ? (uint64_t)ir_sext_bits(raw, 8u << size)
-                                                       : raw;
-                                want = ir_trunc(ty, want);
-                                CHECK(c->r[OUT0] == want,
-                                      "load size %u sign %u %s order %u d%u a%u disp %lld at %#llx: "
-                                      "%#llx, want %#llx",
-                                      size, sign, t ? "i64" : "i32", order, dsh, ash,
-                                      (long long)m->disp,
-                                      (unsigned long long)addrs[k], (unsigned long long)c->r[OUT0],
-                                      (unsigned long long)want);
+                            for (unsigned di = 0; di < 10; di++) {
+                                enum ir_type ty = t ? IR_I64 : IR_I32;
+                                if (size == 3 && (t == 0 || sign)) continue;
+                                if (t == 0 && dsh == SH_S) continue;
+                                if (di && (order || dsh != ash)) continue;
+                                struct mem_case *m = &cases[nc++];
+                                *m = (struct mem_case){.size = size,
+                                                       .sign = sign,
+                                                       .order = order,
+                                                       .dsh = dsh,
+                                                       .ash = ash,
+                                                       .t = ty,
+                                                       .disp = disps[di]};
+                                uint64_t pc = fresh_pc();
+                                fb_add(pc, build_load, m);
+                                for (unsigned k = 0; k < sizeof(addrs) / sizeof(addrs[0]); k++) {
+                                    c->r[0] = addrs[k] - (uint64_t)m->disp;
+                                    CHECK(run_at(c, pc) == EXEC_HALT, "load exit");
+                                    uint64_t raw = 0;
+                                    memcpy(&raw, g_mem + (addrs[k] & (MEM_SIZE - 1)), 1u << size);
+                                    uint64_t want = size == 3 ? raw
+                                                    : sign ? (uint64_t)ir_sext_bits(raw, 8u << size)
+                                                           : raw;
+                                    want = ir_trunc(ty, want);
+                                    CHECK(c->r[OUT0] == want,
+                                          "load size %u sign %u %s order %u d%u a%u disp %lld at "
+                                          "%#llx: "
+                                          "%#llx, want %#llx",
+                                          size, sign, t ? "i64" : "i32", order, dsh, ash,
+                                          (long long)m->disp, (unsigned long long)addrs[k],
+                                          (unsigned long long)c->r[OUT0], (unsigned long long)want);
+                                }
                             }
-                        }
     for (unsigned size = 0; size < 4; size++)
         for (int t = 0; t < 2; t++)
             for (unsigned order = 0; order < 4; order += 2)
                 for (unsigned vsh = SH_F; vsh <= SH_S; vsh++)
                     for (unsigned ash = SH_F; ash <= SH_S; ash++)
-                    for (unsigned di = 0; di < 10; di++) {
-                        enum ir_type ty = t ? IR_I64 : IR_I32;
-                        if (size == 3 && t == 0)
-                            continue;
-                        if (di && (order || vsh != ash))
-                            continue;
-                        struct mem_case *m = &cases[nc++];
-                        *m = (struct mem_case){.size = size, .order = order, .dsh = vsh,
-                                               .ash = ash, .t = ty, .disp = disps[di]};
-                        uint64_t pc = fresh_pc();
-                        fb_add(pc, build_store, m);
-                        for (unsigned k = 0; k < sizeof(addrs) / sizeof(addrs[0]); k++) {
-                            uint64_t a = addrs[k] & (MEM_SIZE - 1);
-                            uint8_t before[24], after[24];
-                            uint64_t lo = a >= 8 ? a - 8 : 0;
-                            if (lo > MEM_SIZE - 24)
-                                lo = MEM_SIZE - 24;
-                            memcpy(before, g_mem + lo, 24);
-                            c->r[0] = addrs[k] - (uint64_t)m->disp;
-                            c->r[1] = 0x8877665544332211ull ^ (k * 0x0101010101010101ull);
-                            CHECK(run_at(c, pc) == EXEC_HALT, "store exit");
-                            memcpy(after, g_mem + lo, 24);
-                            uint64_t v = c->r[1];
-                            memcpy(before + (a - lo), &v, 1u << size);
-                            CHECK(!memcmp(before, after, 24),
-                                  "store size %u %s order %u v%u a%u at %#llx wrong bytes", size,
-                                  t ? "i64" : "i32", order, vsh, ash, (unsigned long long)addrs[k]);
+                        for (unsigned di = 0; di < 10; di++) {
+                            enum ir_type ty = t ? IR_I64 : IR_I32;
+                            if (size == 3 && t == 0) continue;
+                            if (di && (order || vsh != ash)) continue;
+                            struct mem_case *m = &cases[nc++];
+                            *m = (struct mem_case){.size = size,
+                                                   .order = order,
+                                                   .dsh = vsh,
+                                                   .ash = ash,
+                                                   .t = ty,
+                                                   .disp = disps[di]};
+                            uint64_t pc = fresh_pc();
+                            fb_add(pc, build_store, m);
+                            for (unsigned k = 0; k < sizeof(addrs) / sizeof(addrs[0]); k++) {
+                                uint64_t a = addrs[k] & (MEM_SIZE - 1);
+                                uint8_t before[24], after[24];
+                                uint64_t lo = a >= 8 ? a - 8 : 0;
+                                if (lo > MEM_SIZE - 24) lo = MEM_SIZE - 24;
+                                memcpy(before, g_mem + lo, 24);
+                                c->r[0] = addrs[k] - (uint64_t)m->disp;
+                                c->r[1] = 0x8877665544332211ull ^ (k * 0x0101010101010101ull);
+                                CHECK(run_at(c, pc) == EXEC_HALT, "store exit");
+                                memcpy(after, g_mem + lo, 24);
+                                uint64_t v = c->r[1];
+                                memcpy(before + (a - lo), &v, 1u << size);
+                                CHECK(!memcmp(before, after, 24),
+                                      "store size %u %s order %u v%u a%u at %#llx wrong bytes",
+                                      size, t ? "i64" : "i32", order, vsh, ash,
+                                      (unsigned long long)addrs[k]);
+                            }
                         }
-                    }
     group_end("loads and stores: every size, sign, type, order, shape; misaligned; masked");
     fb_reset();
     free_cpu(c);
@@ -702,8 +738,7 @@ static void build_rmw(struct ir_block *b, const void *arg)
     ir_insn_start(b, b->pc + 4, 4);
     ir_val a = ir_get(b, IR_I64, RO(0));
     ir_val v = ir_get(b, IR_I64, RO(1));
-    if (m->t == IR_I32)
-        v = ir_ext(b, IR_ZEXT, IR_I32, v, 32);
+    if (m->t == IR_I32) v = ir_ext(b, IR_ZEXT, IR_I32, v, 32);
     struct ir_memop mo = ir_mem(m->size, false);
     mo.align = (uint8_t)m->align;
     mo.order = IR_ORD_SEQ;
@@ -735,8 +770,14 @@ static void test_atomics_single(void)
     unsigned nc = 0;
     struct fcpu *c = new_cpu();
     group_begin();
-    static const uint64_t vals[] = {0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x8000000000000000ull,
-                                    0xffffffffffffffffull, 0x123456789abcdef0ull};
+    static const uint64_t vals[] = {0,
+                                    1,
+                                    0x7fffffff,
+                                    0x80000000,
+                                    0xffffffff,
+                                    0x8000000000000000ull,
+                                    0xffffffffffffffffull,
+                                    0x123456789abcdef0ull};
     for (unsigned size = 2; size < 4; size++)
         for (unsigned kind = 0; kind < IR_NUM_RMW; kind++) {
             struct rmw_case *m = &cases[nc++];
@@ -811,11 +852,36 @@ static void test_atomics_single(void)
               c->c.pc == pc + 4,
           "misaligned atomic: exit %d excp %#x tval %#llx pc %#llx", r, c->c.excp,
           (unsigned long long)c->c.excp_tval, (unsigned long long)c->c.pc);
+    /* so does a load or store with align = 1 (LR, SC) */
+    static struct mem_case al[8];
+    uint64_t al_pc[8];
+    for (unsigned k = 0; k < 8; k++) {
+        al[k] = (struct mem_case){.size = 2 + (k & 1),
+                                  .order = (k & 2) ? IR_ORD_SEQ : IR_ORD_PLAIN,
+                                  .align = 1,
+                                  .t = IR_I64,
+                                  .dsh = SH_S,
+                                  .ash = SH_S};
+        al_pc[k] = fresh_pc();
+        fb_add(al_pc[k], (k & 4) ? build_store : build_load, &al[k]);
+    }
+    group_end("atomics: every RMW kind vs ir_eval_rmw, CMPXCHG, alignment fault");
+    group_begin();
+    for (unsigned k = 0; k < 8; k++) {
+        c->r[0] = 66;
+        r = run_at(c, al_pc[k]);
+        CHECK(r == EXEC_EXCEPTION && c->c.excp == CPU_EXCP_BUS_ADRALN && c->c.excp_tval == 66 &&
+                  c->c.pc == al_pc[k],
+              "aligned-only %s %u: exit %d excp %#x", (k & 4) ? "store" : "load", k, r, c->c.excp);
+        c->r[0] = 64;
+        r = run_at(c, al_pc[k]);
+        CHECK(r == EXEC_HALT, "aligned-only access at an aligned address: exit %d", r);
+    }
     m->align = 0;
     uint64_t pc2 = fresh_pc();
     fb_add(pc2, build_rmw, m);
     CHECK(run_at(c, pc2) == EXEC_HALT, "misaligned atomic without align must work");
-    group_end("atomics: every RMW kind vs ir_eval_rmw, CMPXCHG, alignment fault");
+    group_end("loads and stores with align = 1 fault when misaligned");
     fb_reset();
     free_cpu(c);
 }
@@ -940,7 +1006,8 @@ static void build_ind_b(struct ir_block *b, const void *arg)
     ir_val n = ir_binop(b, IR_SUB, IR_I64, ir_get(b, IR_I64, RO(5)), ir_const(b, IR_I64, 1));
     ir_put(b, RO(5), n);
     ir_val done = ir_setcc(b, IR_I64, IR_EQ, n, ir_const(b, IR_I64, 0));
-    ir_goto_ind(b, ir_select(b, IR_I64, done, ir_const(b, IR_I64, 0x2000), ir_const(b, IR_I64, 0x3000)));
+    ir_goto_ind(
+        b, ir_select(b, IR_I64, done, ir_const(b, IR_I64, 0x2000), ir_const(b, IR_I64, 0x3000)));
 }
 
 static void test_chaining(void)
@@ -960,8 +1027,7 @@ static void test_chaining(void)
           "sum %llu, r1 %llu, r2 %llu", (unsigned long long)c->r[0], (unsigned long long)c->r[1],
           (unsigned long long)c->r[2]);
     CHECK(c->c.icount == 300000 + 1 + 1, "icount %llu", (unsigned long long)c->c.icount);
-    CHECK(fb_translations(0x1000) == 1, "loop block translated %u times",
-          fb_translations(0x1000));
+    CHECK(fb_translations(0x1000) == 1, "loop block translated %u times", fb_translations(0x1000));
     int err;
     struct tb *tb = tb_find(c->c.exec, 0x1000, 0, &err);
     CHECK(tb && tb->n_exits == 2 && atomic_load(&tb->exits[0].next) == tb &&
@@ -1146,8 +1212,7 @@ static void test_invalidate_running(void)
 
 static uint64_t raise_helper(struct cpu_common *cpu, uint64_t a, uint64_t b, uint64_t c)
 {
-    if (a == 7)
-        cpu_exit_exception(cpu, 42, b);
+    if (a == 7) cpu_exit_exception(cpu, 42, b);
     return a + b + c;
 }
 static const struct ir_helper raise_h = {"raise", (void *)raise_helper, IR_HELPER_FAULT};
@@ -1254,8 +1319,7 @@ static void test_exceptions(void)
     group_begin();
     static struct exit_case ec[IR_NUM_EXITS];
     for (unsigned k = 0; k < IR_NUM_EXITS; k++) {
-        if (k == IR_EXIT_FLUSH)
-            continue;
+        if (k == IR_EXIT_FLUSH) continue;
         ec[k].reason = k;
         uint64_t pc = fresh_pc();
         fb_add(pc, build_exit_reason, &ec[k]);
@@ -1354,6 +1418,13 @@ static uint64_t state_helper(struct cpu_common *cpu, uint64_t a, uint64_t b, uin
     return old;
 }
 static const struct ir_helper state_h = {"state", (void *)state_helper, IR_HELPER_STATE};
+/* raises when its argument is 3 mod 8: state must be exact there */
+static uint64_t maybe_raise(struct cpu_common *cpu, uint64_t a, uint64_t b, uint64_t c)
+{
+    if ((a & 7) == 3) cpu_exit_exception(cpu, 99, a);
+    return a * 3;
+}
+static const struct ir_helper raise2_h = {"maybe_raise", (void *)maybe_raise, IR_HELPER_FAULT};
 
 static void gen_random(void)
 {
@@ -1363,8 +1434,16 @@ static void gen_random(void)
     unsigned nv = 0;
     ir_insn_start(&b, 0, 4);
     for (unsigned k = 0; k < 40; k++) {
-        unsigned what = (unsigned)(rnd() % 10);
+        unsigned what = (unsigned)(rnd() % 11);
         ir_val v = 0;
+        if (what == 10) {
+            if (rnd() % 2)
+                ir_insn_start(&b, 4 * (k + 1), 4);
+            else if (nv)
+                v = ir_call(&b, &raise2_h, IR_I64, 1, vals[rnd() % nv], 0, 0);
+            if (v && nv < 64) vals[nv++] = v;
+            continue;
+        }
         if (!nv || what < 3) {
             v = ir_get(&b, IR_I64, RO(rnd() % RREGS));
         } else if (what < 5) {
@@ -1381,7 +1460,8 @@ static void gen_random(void)
             else if (r == 1)
                 v = ir_unop(&b, IR_NOT, IR_I64, vals[rnd() % nv]);
             else if (r == 2) {
-                ir_val a = ir_binop(&b, IR_AND, IR_I64, vals[rnd() % nv], ir_const(&b, IR_I64, 0xff0));
+                ir_val a =
+                    ir_binop(&b, IR_AND, IR_I64, vals[rnd() % nv], ir_const(&b, IR_I64, 0xff0));
                 if (rnd() % 2)
                     a = ir_binop(&b, IR_ADD, IR_I64, a, ir_const(&b, IR_I64, 8 * (rnd() % 3)));
                 if (rnd() % 2) {
@@ -1389,18 +1469,15 @@ static void gen_random(void)
                     continue;
                 }
                 v = ir_load(&b, IR_I64, a, ir_mem(3, false));
-            }
-            else
+            } else
                 v = ir_call(&b, &state_h, IR_I64, 1, ir_const(&b, IR_I64, rnd() % RREGS), 0, 0);
         } else {
             static const unsigned ops[] = {IR_ADD, IR_SUB, IR_XOR, IR_MUL, IR_SHL, IR_MINU};
             v = ir_binop(&b, ops[rnd() % 6], IR_I64, vals[rnd() % nv], vals[rnd() % nv]);
         }
-        if (v && nv < 64)
-            vals[nv++] = v;
+        if (v && nv < 64) vals[nv++] = v;
     }
-    if (nv && rnd() % 2)
-        ir_exit_if(&b, vals[rnd() % nv], 0x2000);
+    if (nv && rnd() % 2) ir_exit_if(&b, vals[rnd() % nv], 0x2000);
     ir_exit(&b, IR_EXIT_HALT, 4);
     rb.n = b.n_insn < 256 ? b.n_insn : 0;
     memcpy(rb.ins, b.insn, rb.n * sizeof(struct ir_insn));
@@ -1422,9 +1499,13 @@ static void build_random(struct ir_block *b, const void *arg)
     }
 }
 
-/* the reference: a plain switch over the IR, straight from ir_eval.h */
+/* the reference: a plain switch over the IR, straight from ir_eval.h. Returns the exit
+ * pc; *raised says the helper raised (then the return value is the instruction's pc). */
+static bool ref_raised;
 static uint64_t ref_run(uint64_t *regs, uint8_t *mem, bool *exited)
 {
+    uint64_t cur_pc = 0;
+    ref_raised = false;
     uint64_t v[512] = {0};
     struct fcpu f;
     memset(&f, 0, sizeof(f));
@@ -1434,7 +1515,7 @@ static uint64_t ref_run(uint64_t *regs, uint8_t *mem, bool *exited)
         uint64_t a = v[i->arg[0]], b = v[i->arg[1]], c = v[i->arg[2]];
         uint64_t r = 0;
         switch (i->op) {
-        case IR_INSN_START: continue;
+        case IR_INSN_START: cur_pc = i->imm; continue;
         case IR_GET: r = regs[(i->imm - RO(0)) / 8]; break;
         case IR_PUT: regs[(i->imm - RO(0)) / 8] = a; continue;
         case IR_CONST: r = i->imm; break;
@@ -1444,6 +1525,14 @@ static uint64_t ref_run(uint64_t *regs, uint8_t *mem, bool *exited)
         case IR_LOAD: memcpy(&r, mem + (a & (MEM_SIZE - 1)), 8); break;
         case IR_STORE: memcpy(mem + (a & (MEM_SIZE - 1)), &b, 8); continue;
         case IR_CALL1:
+            if ((const struct ir_helper *)(uintptr_t)i->imm == &raise2_h) {
+                if ((a & 7) == 3) {
+                    ref_raised = true;
+                    return cur_pc;
+                }
+                r = a * 3;
+                break;
+            }
             memcpy(f.r, regs, sizeof(uint64_t) * RREGS);
             r = state_helper(&f.c, a, 0, 0);
             memcpy(regs, f.r, sizeof(uint64_t) * RREGS);
@@ -1464,13 +1553,13 @@ static uint64_t ref_run(uint64_t *regs, uint8_t *mem, bool *exited)
 
 static void test_random_fusion(void)
 {
+    unsigned raised = 0;
     struct fcpu *c = new_cpu();
     group_begin();
     fb_add(0x2000, build_exit_halt, NULL);
     for (int round = 0; round < 3000 && group_ok; round++) {
         gen_random();
-        if (!rb.n)
-            continue;
+        if (!rb.n) continue;
         uint64_t pc = fresh_pc();
         /* translate at pc: the block's own pcs are relative; rebase INSN_START/EXIT */
         for (unsigned k = 0; k < rb.n; k++)
@@ -1484,10 +1573,12 @@ static void test_random_fusion(void)
         static uint8_t refmem[MEM_SIZE];
         memcpy(refmem, g_mem, MEM_SIZE);
         uint64_t want_pc = ref_run(regs, refmem, &exited);
+        raised += ref_raised;
         enum exec_result r = run_at(c, pc);
         CHECK(!memcmp(refmem, g_mem, MEM_SIZE), "round %d: memory differs", round);
-        CHECK(r == EXEC_HALT && c->c.pc == want_pc, "round %d: exit %d pc %#llx want %#llx", round,
-              r, (unsigned long long)c->c.pc, (unsigned long long)want_pc);
+        CHECK(r == (ref_raised ? EXEC_EXCEPTION : EXEC_HALT) && c->c.pc == want_pc,
+              "round %d: exit %d pc %#llx want %#llx", round, r, (unsigned long long)c->c.pc,
+              (unsigned long long)want_pc);
         for (unsigned k = 0; k < RREGS; k++)
             CHECK(c->r[k] == regs[k], "round %d: r%u = %#llx, reference %#llx", round, k,
                   (unsigned long long)c->r[k], (unsigned long long)regs[k]);
@@ -1502,9 +1593,211 @@ static void test_random_fusion(void)
         fb_reset();
         fb_add(0x2000, build_exit_halt, NULL);
     }
+    CHECK(raised > 100, "only %u rounds raised an exception", raised);
     group_end("random blocks: guest-state fusion matches a reference evaluator");
     fb_reset();
     free_cpu(c);
+}
+
+/* ---- system mode: memory through a SoftMMU TLB, blocks keyed by physical page ---- */
+
+#define SYS_RAM 0x80000000ull
+#define SYS_MMIO 0x10000000ull
+#define SYS_BAD 0x70000000ull /* a virtual page whose walk fails */
+#define SYS_CAUSE_PAGE 13u
+static struct physmap sys_pm;
+static uint64_t sys_remap_from = ~0ull, sys_remap_to;
+static uint64_t mmio_last_write, mmio_writes;
+static struct fcpu *sys_cpu;
+
+static int sys_fill(struct cpu_common *c, uint64_t vaddr, enum tlb_access acc, unsigned mmu,
+                    struct tlb_fill *out)
+{
+    uint64_t page = vaddr & ~0xfffull;
+    if (page == SYS_BAD) {
+        out->cause = SYS_CAUSE_PAGE;
+        return -EFAULT;
+    }
+    uint64_t pa = page == sys_remap_from ? sys_remap_to : page;
+    out->paddr = pa | (vaddr & 0xfff);
+    out->prot = TLB_PROT_R | TLB_PROT_W | TLB_PROT_X;
+    out->page_bits = 12;
+    return 0;
+}
+static const struct tlb_ops sys_ops = {
+    .fill = sys_fill, .cause_misaligned = {4, 6, 0}, .cause_access = {5, 7, 1}};
+
+static uint64_t mmio_read(void *opaque, uint64_t off, unsigned size)
+{
+    return off * 2 + size;
+}
+static void mmio_write(void *opaque, uint64_t off, uint64_t v, unsigned size)
+{
+    mmio_last_write = v ^ off << 56;
+    mmio_writes++;
+}
+static const struct mmio_ops test_mmio = {mmio_read, mmio_write};
+
+/* The block at pc "executes" its 32-bit code word: r0 = word (read through fetch). */
+static void build_codeword(struct ir_block *b, const void *arg)
+{
+    uint32_t w;
+    if (sys_cpu->c.fetch(&sys_cpu->c, b->pc, &w, 4) < 0) {
+        fb_fault = true;
+        return;
+    }
+    ir_insn_start(b, b->pc, 4);
+    ir_put(b, RO(0), ir_const(b, IR_I64, w));
+    ir_exit(b, IR_EXIT_HALT, b->pc + 4);
+}
+
+/* r1 = mem64[r0 + 8]; mem32[r0 + 16] = r2; r3 = mem16s[r4]; mem8[r4 + 3] = r2;
+ * r5 = atomic add64 [r0 + 24], r2 (align) */
+static void build_sysmem(struct ir_block *b, const void *arg)
+{
+    ir_insn_start(b, b->pc, 4);
+    ir_val base = ir_get(b, IR_I64, RO(0));
+    ir_put(b, RO(1),
+           ir_load(b, IR_I64, ir_binop(b, IR_ADD, IR_I64, base, ir_const(b, IR_I64, 8)),
+                   ir_mem(3, false)));
+    ir_insn_start(b, b->pc + 4, 4);
+    ir_store(b, ir_binop(b, IR_ADD, IR_I64, base, ir_const(b, IR_I64, 16)),
+             ir_ext(b, IR_ZEXT, IR_I32, ir_get(b, IR_I64, RO(2)), 32), ir_mem(2, false));
+    ir_insn_start(b, b->pc + 8, 4);
+    ir_put(b, RO(3), ir_load(b, IR_I64, ir_get(b, IR_I64, RO(4)), ir_mem(1, true)));
+    ir_insn_start(b, b->pc + 12, 4);
+    ir_store(b, ir_binop(b, IR_ADD, IR_I64, ir_get(b, IR_I64, RO(4)), ir_const(b, IR_I64, 3)),
+             ir_get(b, IR_I64, RO(2)), ir_mem(0, false));
+    ir_insn_start(b, b->pc + 16, 4);
+    struct ir_memop mo = ir_mem(3, false);
+    mo.align = 1;
+    ir_put(b, RO(5),
+           ir_atomic_rmw(b, IR_I64, IR_RMW_ADD,
+                         ir_binop(b, IR_ADD, IR_I64, base, ir_const(b, IR_I64, 24)),
+                         ir_get(b, IR_I64, RO(2)), mo));
+    ir_exit(b, IR_EXIT_HALT, b->pc + 20);
+}
+
+/* mem32[r6] = r7 (a store into code) */
+static void build_sysstore(struct ir_block *b, const void *arg)
+{
+    ir_insn_start(b, b->pc, 4);
+    ir_store(b, ir_get(b, IR_I64, RO(6)), ir_ext(b, IR_ZEXT, IR_I32, ir_get(b, IR_I64, RO(7)), 32),
+             ir_mem(2, false));
+    ir_exit(b, IR_EXIT_HALT, b->pc + 4);
+}
+
+static void test_system_mode(void)
+{
+    group_begin();
+    if (physmap_add_ram(&sys_pm, "ram", SYS_RAM, 1u << 20, NULL) ||
+        physmap_add_mmio(&sys_pm, "dev", SYS_MMIO, 0x1000, &test_mmio, NULL)) {
+        CHECK(0, "physmap setup failed");
+        group_end("system mode");
+        return;
+    }
+    struct fcpu *c = calloc(1, sizeof(*c));
+    c->c.arch = &fake_arch;
+    c->c.fetch = tlb_fetch;
+    if (!c || !tlb_new(&c->c, &sys_pm, &sys_ops) || exec_ctx_new(&c->c)) {
+        CHECK(0, "hart setup failed");
+        group_end("system mode");
+        return;
+    }
+    sys_cpu = c;
+    uint8_t *ram = physmap_ram_ptr(&sys_pm, SYS_RAM, 1u << 20);
+
+    /* RAM through the TLB */
+    fb_add(SYS_RAM + 0x10000, build_sysmem, NULL);
+    uint64_t v = 0x1122334455667788ull;
+    memcpy(ram + 0x100 + 8, &v, 8);
+    memset(ram + 0x100 + 24, 0, 8);
+    uint16_t h = 0x8001;
+    memcpy(ram + 0x203, &h, 2); /* misaligned 16-bit load */
+    c->r[0] = SYS_RAM + 0x100;
+    c->r[2] = 0xaabbccdd99;
+    c->r[4] = SYS_RAM + 0x203;
+    enum exec_result r = run_at(c, SYS_RAM + 0x10000);
+    uint32_t w32;
+    memcpy(&w32, ram + 0x100 + 16, 4);
+    uint64_t sum;
+    memcpy(&sum, ram + 0x100 + 24, 8);
+    CHECK(r == EXEC_HALT && c->r[1] == v && w32 == 0xbbccdd99 && c->r[3] == 0xffffffffffff8001ull &&
+              ram[0x206] == 0x99 && c->r[5] == 0 && sum == 0xaabbccdd99,
+          "RAM: exit %d r1 %#llx w32 %#x r3 %#llx byte %#x r5 %llu sum %#llx", r,
+          (unsigned long long)c->r[1], w32, (unsigned long long)c->r[3], ram[0x206],
+          (unsigned long long)c->r[5], (unsigned long long)sum);
+
+    /* a device: loads and stores reach its ops */
+    c->r[0] = SYS_MMIO;
+    c->r[4] = SYS_MMIO + 0x40;
+    mmio_writes = 0;
+    r = run_at(c, SYS_RAM + 0x10000);
+    CHECK(r == EXEC_EXCEPTION && c->c.excp == 7 && c->c.pc == SYS_RAM + 0x10010,
+          "atomic on a device: exit %d excp %u pc %#llx", r, c->c.excp,
+          (unsigned long long)c->c.pc);
+    CHECK(c->r[1] == 8 * 2 + 8 && c->r[3] == 0x40 * 2 + 2 && mmio_writes == 2 &&
+              mmio_last_write == (0x99 ^ (uint64_t)0x43 << 56),
+          "MMIO: r1 %llu r3 %llu writes %llu last %#llx", (unsigned long long)c->r[1],
+          (unsigned long long)c->r[3], (unsigned long long)mmio_writes,
+          (unsigned long long)mmio_last_write);
+
+    /* a failing walk: the guest's cause at the exact pc; a misaligned atomic */
+    c->r[0] = SYS_BAD + 0x10;
+    r = run_at(c, SYS_RAM + 0x10000);
+    CHECK(r == EXEC_EXCEPTION && c->c.excp == SYS_CAUSE_PAGE && c->c.pc == SYS_RAM + 0x10000,
+          "page fault: exit %d excp %u pc %#llx", r, c->c.excp, (unsigned long long)c->c.pc);
+    c->r[0] = SYS_RAM + 0x101;
+    c->r[4] = SYS_RAM + 0x203;
+    r = run_at(c, SYS_RAM + 0x10000);
+    CHECK(r == EXEC_EXCEPTION && c->c.excp == 6 && c->c.pc == SYS_RAM + 0x10010 &&
+              c->c.excp_tval == SYS_RAM + 0x101 + 24,
+          "misaligned atomic: exit %d excp %u pc %#llx", r, c->c.excp, (unsigned long long)c->c.pc);
+
+    /* blocks follow physical pages: remapping a virtual page runs the other code */
+    uint64_t va = SYS_RAM + 0x2000;
+    uint32_t w1 = 111, w2 = 222;
+    memcpy(ram + 0x2000, &w1, 4);
+    memcpy(ram + 0x3000, &w2, 4);
+    fb_add(va, build_codeword, NULL);
+    r = run_at(c, va);
+    CHECK(r == EXEC_HALT && c->r[0] == 111, "first mapping: exit %d r0 %llu", r,
+          (unsigned long long)c->r[0]);
+    sys_remap_from = va;
+    sys_remap_to = SYS_RAM + 0x3000;
+    tlb_flush(c->c.tlb, ~0u);
+    exec_flush_jump_cache(&c->c);
+    r = run_at(c, va);
+    CHECK(r == EXEC_HALT && c->r[0] == 222, "remapped: exit %d r0 %llu", r,
+          (unsigned long long)c->r[0]);
+    sys_remap_from = ~0ull;
+    tlb_flush(c->c.tlb, ~0u);
+    exec_flush_jump_cache(&c->c);
+    r = run_at(c, va);
+    CHECK(r == EXEC_HALT && c->r[0] == 111 && fb_translations(va) == 2,
+          "mapped back: exit %d r0 %llu, %u translations (want 2: the first is reused)", r,
+          (unsigned long long)c->r[0], fb_translations(va));
+
+    /* a guest store into translated code drops it (the TLB's code-page tracking) */
+    fb_add(SYS_RAM + 0x11000, build_sysstore, NULL);
+    c->r[6] = va;
+    c->r[7] = 333;
+    r = run_at(c, SYS_RAM + 0x11000);
+    CHECK(r == EXEC_HALT, "store exit %d", r);
+    r = run_at(c, va);
+    CHECK(r == EXEC_HALT && c->r[0] == 333, "after a store into code: r0 %llu",
+          (unsigned long long)c->r[0]);
+
+    /* a fetch that cannot be translated */
+    fb_add(SYS_BAD, build_codeword, NULL);
+    r = run_at(c, SYS_BAD);
+    CHECK(r == EXEC_EXCEPTION && c->c.excp == CPU_EXCP_FETCH &&
+              c->c.tlb->fault_cause == SYS_CAUSE_PAGE && c->c.tlb->fault_tval == SYS_BAD,
+          "fetch fault: exit %d excp %#x cause %u", r, c->c.excp, c->c.tlb->fault_cause);
+    group_end("system mode: TLB loads/stores/atomics, MMIO, faults, physical keying, stores "
+              "into code");
+    fb_reset();
+    exec_ctx_free(&c->c);
 }
 
 /* ---- a full flush when the cache is over budget ---- */
@@ -1541,9 +1834,10 @@ static void build_bench(struct ir_block *b, const void *arg)
     ir_val x = ir_get(b, IR_I64, RO(0)), y = ir_get(b, IR_I64, RO(1));
     for (unsigned k = 0; k < 8; k++) {
         ir_insn_start(b, pc + 4 * k, 4);
-        x = ir_binop(b, IR_ROTL, IR_I64,
-                     ir_binop(b, IR_ADD, IR_I64, ir_binop(b, IR_XOR, IR_I64, x, ir_const(b, IR_I64, k)), y),
-                     ir_const(b, IR_I64, 3));
+        x = ir_binop(
+            b, IR_ROTL, IR_I64,
+            ir_binop(b, IR_ADD, IR_I64, ir_binop(b, IR_XOR, IR_I64, x, ir_const(b, IR_I64, k)), y),
+            ir_const(b, IR_I64, 3));
         y = ir_binop(b, IR_ADD, IR_I64, y, ir_binop(b, IR_SHR, IR_I64, x, ir_const(b, IR_I64, 7)));
         ir_val a = ir_binop(b, IR_AND, IR_I64, y, ir_const(b, IR_I64, 0xff8));
         ir_store(b, a, x, ir_mem(3, false));
@@ -1606,9 +1900,9 @@ static void bench(void)
     double t = now_s() - t0;
     printf("bench mixed: %s, %u IR ops (%u predecoded) x %llu iterations: %.2f ns/IR op, %.2f "
            "ns/predecoded op, %.2f ns/guest insn\n",
-           r == EXEC_HALT ? "ok" : "FAILED", ir_ops, tb ? tb->n_ops : 0,
-           (unsigned long long)iters, t * 1e9 / ((double)iters * ir_ops),
-           tb ? t * 1e9 / ((double)iters * tb->n_ops) : 0.0, t * 1e9 / ((double)iters * 9));
+           r == EXEC_HALT ? "ok" : "FAILED", ir_ops, tb ? tb->n_ops : 0, (unsigned long long)iters,
+           t * 1e9 / ((double)iters * ir_ops), tb ? t * 1e9 / ((double)iters * tb->n_ops) : 0.0,
+           t * 1e9 / ((double)iters * 9));
 
     pc = 0xc000;
     fb_add(pc, build_bench_rv, NULL);
@@ -1639,8 +1933,7 @@ static void bench(void)
 static void watchdog(int sig)
 {
     static const char msg[] = "not ok exec_test: timed out (a guest loop never ended)\n";
-    if (write(1, msg, sizeof(msg) - 1) < 0)
-        _exit(1);
+    if (write(1, msg, sizeof(msg) - 1) < 0) _exit(1);
     _exit(1);
 }
 
@@ -1649,8 +1942,7 @@ int main(int argc, char **argv)
     signal(SIGALRM, watchdog);
     alarm(300);
     g_mem = mmap(NULL, 2 * MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (g_mem == MAP_FAILED)
-        return 2;
+    if (g_mem == MAP_FAILED) return 2;
     mprotect(g_mem + MEM_SIZE, MEM_SIZE, PROT_NONE);
     struct exec_options o = {.engine = EXEC_INTERP, .opt_passes = 0};
     exec_global_init(&o);
@@ -1681,5 +1973,6 @@ int main(int argc, char **argv)
     test_chaining();
     test_random_fusion();
     test_flush();
+    test_system_mode();
     return failures ? 1 : 0;
 }

@@ -322,7 +322,12 @@ static uint64_t helper_csr(struct cpu_common *c, uint64_t pack, uint64_t src, ui
     if ((rd || op != 1) && rv_csr_read(h, num, &old) < 0)
         rv_raise_illegal(h, pack >> 32);
     if (wr) {
-        uint64_t nv = op == 1 ? src : op == 2 ? old | src : old & ~src;
+        /* csrrs/csrrc on mip modify the software-written SEIP bit, not what reads show
+         * (that ORs in the external line: writing it back would latch it forever) */
+        uint64_t base = old;
+        if (num == CSR_MIP)
+            base = (old & ~MIP_SEIP) | (h->mip_sw & MIP_SEIP);
+        uint64_t nv = op == 1 ? src : op == 2 ? base | src : base & ~src;
         if (rv_csr_write(h, num, nv) < 0)
             rv_raise_illegal(h, pack >> 32);
     }

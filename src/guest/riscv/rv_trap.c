@@ -19,11 +19,6 @@
 #include "exec/exec.h"
 #include "guest/riscv/rv_sys_int.h"
 
-/* Until the exec room exports it (exec.h), a stand-in so the tree links; the real one
- * (tb.c) overrides this weak definition. TEMPORARY: removed when exec lands. */
-__attribute__((weak)) void exec_flush_jump_cache(struct cpu_common *cpu);
-__attribute__((weak)) void exec_flush_jump_cache(struct cpu_common *cpu) { (void)cpu; }
-
 _Noreturn void rv_raise_illegal(struct rv_hart *h, uint64_t insn)
 {
     cpu_exit_exception(&h->cpu.c, RV_EXC_ILLEGAL, insn);
