@@ -67,6 +67,12 @@ bool exec_code_written(uint64_t guest_page);
  */
 void exec_flush_jump_cache(struct cpu_common *cpu);
 
+/* Around fork() in user mode: prepare before, parent/child after (the child keeps only
+ * the calling vCPU). */
+void exec_fork_prepare(void);
+void exec_fork_parent(void);
+void exec_fork_child(struct cpu_common *self);
+
 /* Statistics for --stats and benchmarks. */
 struct exec_stats {
     uint64_t blocks_translated;

@@ -294,6 +294,23 @@ void tb_ctx_unregister(struct exec_ctx *ctx)
     pthread_mutex_unlock(&exec_g.lock);
 }
 
+/* Fork of a multi-threaded guest process (user mode): the child has only the forking
+ * thread, so the cache lock must not be held across fork() by anyone else, and the
+ * child must stop waiting for the other threads' vCPUs at safe points. */
+void exec_fork_prepare(void) { pthread_mutex_lock(&exec_g.lock); }
+
+void exec_fork_parent(void) { pthread_mutex_unlock(&exec_g.lock); }
+
+void exec_fork_child(struct cpu_common *self)
+{
+    exec_g.ctxs = NULL;
+    if (self && self->exec) {
+        self->exec->next = NULL;
+        exec_g.ctxs = self->exec;
+    }
+    pthread_mutex_unlock(&exec_g.lock);
+}
+
 /* ---- lookup ---- */
 
 int tb_key_page(struct cpu_common *cpu, uint64_t pc, uint64_t *page)

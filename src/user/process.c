@@ -31,10 +31,15 @@ long lu_fork(struct lu_thread *t, uint64_t flags, uint64_t newsp, uint64_t ptid,
     pthread_mutex_lock(&lu_mem.lock);
     pthread_mutex_lock(&lu_proc.lock);
     uint64_t old = lu_host_block_all();
+    exec_fork_prepare();
     /* fork() runs glibc's atfork handlers (malloc locks); only an exit signal other than
      * SIGCHLD needs the raw call */
     pid_t pid = exitsig == SIGCHLD ? fork() : (pid_t)syscall(SYS_clone, (unsigned long)exitsig, 0, 0, 0, 0);
     int e = errno;
+    if (pid == 0)
+        exec_fork_child(t->cpu);
+    else
+        exec_fork_parent();
     pthread_mutex_unlock(&lu_proc.lock);
     pthread_mutex_unlock(&lu_mem.lock);
     if (pid == 0) {
