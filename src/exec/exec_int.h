@@ -64,6 +64,9 @@ struct tb_exit {
     uint64_t pc;
     struct tb *src;
     struct tb_exit *in_next, **in_pprev; /* in next->incoming, under exec_g.lock */
+    /* JIT: the rel32 field of this exit's jump in the compiled block (patched to chain)
+     * and the stub it leads to when not chained; NULL if the block is not compiled */
+    uint8_t *jit_jmp, *jit_stub;
 };
 
 struct tb {
@@ -88,6 +91,15 @@ struct tb {
     uint64_t retire_epoch;
     struct tb_exit *exits; /* after code[] in the same allocation, 8-byte aligned (exit
                               ops address their slot relative to themselves) */
+    /* JIT (exec/jit): host code, published once (release) and valid while the tb is live
+     * and jit_gen is the JIT's generation; hits counts interpreted runs for tiering;
+     * jit_state: 0 not compiled, 1 being compiled, 2 compiled, 3 refused */
+    _Atomic(void *) jit;
+    uint64_t jit_gen;
+    uint32_t hits;
+    _Atomic uint8_t jit_state;
+    bool trace;   /* a superblock: guest code not contiguous (fence.i always drops it) */
+    uint16_t pad_jit;
     struct iop code[];
 };
 
@@ -148,6 +160,12 @@ void tb_enter(struct exec_ctx *ctx); /* idle -> active (exec_run entry) */
 void tb_leave(struct exec_ctx *ctx); /* active -> idle */
 void tb_ctx_register(struct exec_ctx *ctx);
 void tb_ctx_unregister(struct exec_ctx *ctx);
+
+/* Retire every block (under the lock): a full flush (the JIT's code cache uses it). */
+void tb_flush_all_locked(void);
+/* Translate (pc, flags) again into ctx->ir as a superblock or as its tb was, and
+ * compile it for the JIT (tiering). */
+void tb_jit_compile(struct exec_ctx *ctx, struct tb *tb);
 
 /* ---- interp_pre.c ---- */
 /* Predecodes an optimised block into a freshly allocated tb (exits, code). Returns NULL

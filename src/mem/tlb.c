@@ -523,6 +523,22 @@ void tlb_code_page_hook(uint64_t paddr)
     pthread_mutex_unlock(&list_lock);
 }
 
+void tlb_dma_written(uint64_t paddr, uint64_t len)
+{
+    if (!len || paddr + (len - 1) < paddr)
+        return;
+    uint64_t last = (paddr + (len - 1)) & TLB_PAGE_MASK;
+    for (uint64_t pg = paddr & TLB_PAGE_MASK;; pg += TLB_PAGE_SIZE) {
+        if (code_test(pg)) {
+            /* as for a store: the bit first, so a translation racing with us is dropped */
+            code_set(pg, false);
+            exec_code_written(pg);
+        }
+        if (pg == last)
+            break;
+    }
+}
+
 /* ---- life cycle ---- */
 
 struct tlb *tlb_new(struct cpu_common *c, const struct physmap *pm, const struct tlb_ops *ops)

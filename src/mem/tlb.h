@@ -194,6 +194,12 @@ int tlb_fetch(struct cpu_common *c, uint64_t addr, void *buf, unsigned len);
 int tlb_code_page(struct cpu_common *c, uint64_t vaddr, uint64_t *ppage);
 /* Physical page paddr may hold translated code (the hook exec calls; exported for tests). */
 void tlb_code_page_hook(uint64_t paddr);
+/* A device wrote [paddr, paddr+len) of guest RAM behind the TLBs' back (DMA through
+ * physmap_ram_ptr): drop translations made from those pages. Call it after the write, for
+ * buffers the guest may later execute (virtio-blk reads, net receive...); cheap when the
+ * pages hold no code (one bitmap test per page). System mode only: in system mode fence.i
+ * does not re-read code, stores through the TLBs and this call are what keep it fresh. */
+void tlb_dma_written(uint64_t paddr, uint64_t len);
 
 /* Translate without raising: 0 and *paddr, or -EFAULT with *cause. For debuggers, cache
  * maintenance instructions and tests; does not fill the TLB. */

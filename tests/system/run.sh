@@ -9,8 +9,9 @@
 #   rng         virtio-rng behind /dev/hwrng      disk_host  the pattern is in the host file,
 #                                                            the rest of the disk unchanged
 #   poweroff    the guest powered off and omnivm exited with status 0
-# Then the `run` bad-input checks (badinput.sh). The boot time to the check is printed as
-# a "# " comment line. With SYSTEM_RUNNER=qemu the same boot runs on qemu-system-riscv64
+# Then the interactive console on a pseudo-terminal (console_test.py: shell, raw mode,
+# Ctrl-C to the guest, Ctrl-A H / Ctrl-A X, terminal restored) and the `run` bad-input
+# checks (badinput.sh). The boot time to the check is printed as a "# " comment line. With SYSTEM_RUNNER=qemu the same boot runs on qemu-system-riscv64
 # (the yardstick; same kernel, initramfs, firmware and devices).
 # Environment: OMNIVM, ENGINES, SHARED, TESTOUT (from tests/run), SYSTEM_TIMEOUT (seconds,
 # default 1800), SYSTEM_RUNNER, SYSTEM_SMP (default 2).
@@ -144,4 +145,17 @@ EOF
     awk -v t0="$t0" -v tb="$tbegin" -v te="${tend:-$t1}" -v t1="$t1" -v e="$e" 'BEGIN {
         printf "# system[%s]: boot to check %.1f s, check %.1f s, total %.1f s\n",
                e, tb - t0, te - tb, t1 - t0 }'
+
+    # the interactive default guest on a terminal (omnivm's own console keys)
+    if [ "$e" != qemu ]; then
+        shell_initrd=$out/initrd-shell.cpio
+        if "$top/scripts/mkinitramfs" -o "$shell_initrd" >>"$out/mkinitramfs.log" 2>&1; then
+            CONSOLE_LOG=$out/console-shell-$e.log timeout $((tmo + 120)) \
+                python3 "$here/console_test.py" "$e" "$tmo" "$omnivm" run --engine "$e" \
+                --smp "$smp" --kernel "$kernel" --initrd "$shell_initrd" \
+                --append "console=ttyS0 quiet"
+        else
+            echo "not ok system/shell[$e]: mkinitramfs failed"
+        fi
+    fi
 done

@@ -235,6 +235,10 @@ static uint64_t map(uint64_t root, unsigned levels, uint64_t va, uint64_t pa, un
             return slot;
         }
         uint64_t e = rd64(slot);
+        if ((e & PTE_V) && (e & (PTE_R | PTE_W | PTE_X))) {
+            fail("map 0x%" PRIx64 ": a leaf at level %d is in the way", va, l);
+            return slot;
+        }
         if (!(e & PTE_V)) {
             uint64_t t = pt_alloc();
             wr64(slot, pte(t, PTE_V));
@@ -585,6 +589,15 @@ static void test_tlb_split_and_code(void)
     CHECK_EQ("store to code page", try_access(0x21008, 3, TLB_STORE, &v), (uint64_t)-1);
     CHECK_EQ("stored", rd64(pa + 0x1008), 9);
     CHECK(tlb_fast(t, RV_MMU_S, 0x21000, 3, TLB_STORE) != NULL, "fast again after the store");
+    /* a device writing the page (DMA) also ends its life as code */
+    tlb_code_page_hook(pa + 0x1000);
+    tlb_flush(t, RV_MMU_ALL);
+    try_access(0x21000, 3, TLB_LOAD, &v);
+    CHECK(!tlb_fast(t, RV_MMU_S, 0x21000, 3, TLB_STORE), "code page flagged again");
+    tlb_dma_written(pa + 0xff0, 0x20);
+    tlb_flush(t, RV_MMU_ALL);
+    try_access(0x21000, 3, TLB_LOAD, &v);
+    CHECK(tlb_fast(t, RV_MMU_S, 0x21000, 3, TLB_STORE) != NULL, "DMA clears the code page");
     /* fetch and the code-page query */
     map(root, 3, 0x23000, pa + 0x3000, 0, PTE_V | PTE_X | PTE_A);
     tlb_flush(t, RV_MMU_ALL);
@@ -740,7 +753,7 @@ static void as_pmp_all(struct as *a)
 #define UCODE (RAM_BASE + 0x4000)
 #define DATA (RAM_BASE + 0x100000)
 
-static volatile bool run_done;
+static _Atomic bool run_done;
 
 static void *watchdog(void *arg)
 {
@@ -757,10 +770,8 @@ static int run_program(void)
     exec_invalidate(RAM_BASE, RAM_SIZE); /* the host rewrote the code */
     dev.n_log = 0;
     dev.exited = false;
-    atomic_store(&hart->stop, false);
-    __atomic_store_n(&cpu->c.exit_request, 0, __ATOMIC_SEQ_CST);
     atomic_store(&hart->mip_hw, 0);
-    rv_hart_reset(cpu, CODE, 0);
+    rv_hart_reset(cpu, CODE, 0); /* also clears the previous program's stop */
     run_done = false;
     pthread_t w;
     pthread_create(&w, NULL, watchdog, NULL);
@@ -1162,6 +1173,72 @@ static void test_snip_smc(void)
     group_end("snippet_self_modifying_code");
 }
 
+#define UVA 0x40010000
+
+static void test_snip_address_spaces(void)
+{
+    /* two page tables map UVA (user code) to different physical pages; the same virtual
+     * pc must run the code of whichever space is current */
+    uint64_t code_a = DATA + 0x10000, code_b = DATA + 0x11000;
+    struct as fa = {code_a};
+    emit(&fa, ADDI(A0, ZERO, 1));
+    emit(&fa, ECALL);
+    struct as fb = {code_b};
+    emit(&fb, ADDI(A0, ZERO, 2));
+    emit(&fb, ECALL);
+    pt_next = PT_BASE;
+    uint64_t root[2];
+    for (unsigned k = 0; k < 2; k++) {
+        root[k] = pt_alloc();
+        map(root[k], 3, RAM_BASE, RAM_BASE, 2, PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D | PTE_G);
+        map(root[k], 3, 0, 0, 2, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G);
+        map(root[k], 3, UVA, k ? code_b : code_a, 0, PTE_V | PTE_R | PTE_X | PTE_U | PTE_A);
+    }
+    /* S handler for the U ecall: log a0, back to the caller in S (s0 holds its pc) */
+    struct as s = {SHANDLER};
+    as_log(&s, A0);
+    emit(&s, CSRW(C_SEPC, S0));
+    li(&s, T0, 1 << 8); /* return to S */
+    emit(&s, CSRS(C_SSTATUS, T0));
+    emit(&s, SRET);
+    /* S code: for each of A (ASID 1), B (ASID 2), A again: switch, enter U at UVA */
+    struct as sc = {SCODE};
+    uint64_t satps[3] = {(uint64_t)SATP_SV39 << 60 | 1ull << 44 | root[0] >> 12,
+                         (uint64_t)SATP_SV39 << 60 | 2ull << 44 | root[1] >> 12,
+                         (uint64_t)SATP_SV39 << 60 | 1ull << 44 | root[0] >> 12};
+    for (unsigned k = 0; k < 3; k++) {
+        li(&sc, T0, (int64_t)satps[k]);
+        emit(&sc, CSRW(C_SATP, T0));
+        if (k == 0)
+            emit(&sc, SFENCE_VMA(ZERO, ZERO)); /* new ASIDs: no flush needed after */
+        as_csrw_imm(&sc, C_SEPC, UVA);
+        li(&sc, T0, 1 << 8);
+        emit(&sc, CSRC(C_SSTATUS, T0));
+        uint64_t back = sc.pc + 6 * 4;
+        li(&sc, S0, (int64_t)back); /* 1 to 5 instructions: padded to 5 */
+        while (sc.pc < back - 4)
+            emit(&sc, ADDI(ZERO, ZERO, 0));
+        emit(&sc, SRET);
+        if (sc.pc != back)
+            fail("padding");
+    }
+    as_exit(&sc, 0);
+    struct as a = {CODE};
+    as_pmp_all(&a);
+    as_csrw_imm(&a, C_STVEC, (int64_t)SHANDLER);
+    as_csrw_imm(&a, C_MEDELEG, 1 << RV_EXC_ECALL_U);
+    as_csrw_imm(&a, C_MEPC, (int64_t)SCODE);
+    li(&a, T0, 1 << 11);
+    emit(&a, CSRS(C_MSTATUS, T0));
+    emit(&a, MRET);
+    as_mhandler_skip();
+    if (run_program() == 0) {
+        uint64_t want[] = {1, 2, 1};
+        check_log(want, 3);
+    }
+    group_end("snippet_address_spaces_same_pc");
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1184,5 +1261,6 @@ int main(void)
     test_snip_paging();
     test_snip_misc();
     test_snip_smc();
+    test_snip_address_spaces();
     return n_failed ? 1 : 0;
 }

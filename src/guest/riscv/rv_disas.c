@@ -37,6 +37,8 @@ __attribute__((format(printf, 2, 3))) static bool put(struct out *o, const char 
     return true;
 }
 
+bool rv_disas_system;
+
 static const char *csr_name(unsigned n, char *buf, size_t len)
 {
     switch (n) {
@@ -46,8 +48,31 @@ static const char *csr_name(unsigned n, char *buf, size_t len)
     case RV_CSR_CYCLE: return "cycle";
     case RV_CSR_TIME: return "time";
     case RV_CSR_INSTRET: return "instret";
-    default: snprintf(buf, len, "0x%x", n); return buf;
+    default: break;
     }
+    static const struct {
+        uint16_t n;
+        const char *name;
+    } sys[] = {
+        {0x100, "sstatus"}, {0x104, "sie"}, {0x105, "stvec"}, {0x106, "scounteren"},
+        {0x10a, "senvcfg"}, {0x140, "sscratch"}, {0x141, "sepc"}, {0x142, "scause"},
+        {0x143, "stval"}, {0x144, "sip"}, {0x14d, "stimecmp"}, {0x180, "satp"},
+        {0x300, "mstatus"}, {0x301, "misa"}, {0x302, "medeleg"}, {0x303, "mideleg"},
+        {0x304, "mie"}, {0x305, "mtvec"}, {0x306, "mcounteren"}, {0x30a, "menvcfg"},
+        {0x320, "mcountinhibit"}, {0x340, "mscratch"}, {0x341, "mepc"}, {0x342, "mcause"},
+        {0x343, "mtval"}, {0x344, "mip"}, {0x3a0, "pmpcfg0"}, {0x3a2, "pmpcfg2"},
+        {0xb00, "mcycle"}, {0xb02, "minstret"}, {0xf11, "mvendorid"}, {0xf12, "marchid"},
+        {0xf13, "mimpid"}, {0xf14, "mhartid"}, {0xf15, "mconfigptr"},
+    };
+    for (size_t k = 0; k < sizeof(sys) / sizeof(sys[0]); k++)
+        if (sys[k].n == n)
+            return sys[k].name;
+    if (n >= 0x3b0 && n <= 0x3bf) {
+        snprintf(buf, len, "pmpaddr%u", n - 0x3b0);
+        return buf;
+    }
+    snprintf(buf, len, "0x%x", n);
+    return buf;
 }
 
 static bool dis_op_imm(struct out *o, uint32_t i, bool w)
@@ -196,6 +221,12 @@ static bool dis_fence(struct out *o, uint32_t i)
 {
     if (rv_funct3(i) == 1)
         return put(o, "fence.i");
+    if (rv_disas_system && rv_funct3(i) == 2 && rv_rd(i) == 0) { /* Zicbom, Zicboz */
+        static const char *const cbo[5] = {"cbo.inval", "cbo.clean", "cbo.flush", NULL,
+                                           "cbo.zero"};
+        unsigned k = i >> 20;
+        return k < 5 && cbo[k] && put(o, "%s\t(%s)", cbo[k], xn[rv_rs1(i)]);
+    }
     if (rv_funct3(i) != 0)
         return false;
     unsigned pred = (i >> 24) & 15, succ = (i >> 20) & 15;
@@ -223,15 +254,27 @@ static bool dis_system(struct out *o, uint32_t i)
     unsigned f3 = rv_funct3(i), rd = rv_rd(i), rs1 = rv_rs1(i), csr = i >> 20;
     char buf[16];
     if (f3 == 0) {
+        if (!rv_disas_system) {
+            if (rd || rs1)
+                return false;
+            return csr == 0 ? put(o, "ecall") : csr == 1 ? put(o, "ebreak") : false;
+        }
+        if (rd == 0 && rv_funct7(i) == 0x09)
+            return put(o, "sfence.vma\t%s,%s", xn[rs1], xn[rv_rs2(i)]);
         if (rd || rs1)
             return false;
-        if (csr == 0)
-            return put(o, "ecall");
-        if (csr == 1)
-            return put(o, "ebreak");
-        return false;
+        switch (csr) {
+        case 0x000: return put(o, "ecall");
+        case 0x001: return put(o, "ebreak");
+        case 0x102: return put(o, "sret");
+        case 0x302: return put(o, "mret");
+        case 0x105: return put(o, "wfi");
+        default: return false;
+        }
     }
-    if (f3 == 4 || !rv_csr_ok(csr, (f3 & 3) == 1 || rs1 != 0))
+    /* user-level CSRs, and the machine's (system mode; the privilege is not known here) */
+    if (f3 == 4 || (!rv_csr_ok(csr, (f3 & 3) == 1 || rs1 != 0) &&
+                    !(rv_disas_system && rv_sys_csr_exists(csr))))
         return false;
     static const char *const names[8] = {NULL, "csrrw", "csrrs", "csrrc", NULL,
                                          "csrrwi", "csrrsi", "csrrci"};

@@ -163,6 +163,9 @@ extern const struct ir_helper rv_helper_cbo;        /* (kind, insn): envcfg chec
 uint64_t rv_fclass_bits(uint64_t bits, bool dbl);
 
 /* ---- disassembler (rv_disas.c) ---- */
+/* Set once a system-mode hart exists: the disassembler then also knows the privileged
+ * instructions and the machine's CSRs (in user mode it agrees with the translator). */
+extern bool rv_disas_system;
 unsigned rv_disas(uint64_t pc, const uint8_t *code, size_t avail, char *out, size_t outlen);
 /* One 32-bit (or expanded) instruction; false if not one the frontend translates. */
 bool rv_disas_insn(uint64_t pc, uint32_t insn, char *out, size_t outlen);

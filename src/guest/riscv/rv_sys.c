@@ -42,24 +42,25 @@ static void kick_and_wake(struct rv_hart *h, uint32_t req)
 
 static void timer_cb(void *opaque)
 {
-    kick_and_wake(opaque, RV_REQ_IRQ);
+    struct rv_hart *h = opaque;
+    /* spent: the same stimecmp written again (after mtime moved back) must re-arm */
+    atomic_store(&h->timer_armed, UINT64_MAX);
+    kick_and_wake(h, RV_REQ_IRQ);
 }
 
 void rv_timer_update(struct rv_hart *h)
 {
     bool on = (h->menvcfg & ENVCFG_STCE) && h->stimecmp != UINT64_MAX;
     if (!on || vclock_ticks() >= h->stimecmp) {
-        if (h->timer_armed != UINT64_MAX) {
+        if (atomic_exchange(&h->timer_armed, UINT64_MAX) != UINT64_MAX)
             evloop_timer_del(h->timer);
-            h->timer_armed = UINT64_MAX;
-        }
         if (on)
             rv_irq_kick(h); /* already due */
         return;
     }
-    if (h->timer && h->timer_armed != h->stimecmp) {
+    if (h->timer && atomic_load(&h->timer_armed) != h->stimecmp) {
+        atomic_store(&h->timer_armed, h->stimecmp);
         evloop_timer_mod(h->timer, vclock_ticks_to_host_ns(h->stimecmp));
-        h->timer_armed = h->stimecmp;
     }
 }
 
@@ -76,6 +77,7 @@ struct rv_cpu *rv_hart_new(const struct rv_hart_config *cfg)
     h->hartid = cfg->hartid;
     h->pm = cfg->pm;
     h->satp_modes = cfg->satp_modes ? cfg->satp_modes & SATP_ALL_MODES : SATP_ALL_MODES;
+    rv_disas_system = true;
     h->timer_armed = UINT64_MAX;
     c->arch = &rv64_arch;
     c->fetch = tlb_fetch;
@@ -133,6 +135,9 @@ void rv_hart_reset(struct rv_cpu *cpu, uint64_t pc, uint64_t a1)
     memset(h->pmpaddr, 0, sizeof(h->pmpaddr));
     rv_pmp_update(h);
     h->cycle_off = h->instret_off = -(int64_t)cpu->c.icount;
+    /* a reset hart may run again (reboot): forget an old stop and old requests */
+    atomic_store(&h->stop, false);
+    __atomic_store_n(&cpu->c.exit_request, 0, __ATOMIC_SEQ_CST);
     cpu->c.pc = pc;
     cpu->x[10] = h->hartid;
     cpu->x[11] = a1;

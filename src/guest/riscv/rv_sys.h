@@ -47,7 +47,8 @@ struct rv_cpu *rv_hart_new(const struct rv_hart_config *cfg);
 void rv_hart_free(struct rv_cpu *cpu);
 
 /* Reset: M-mode, pc, a0 = hartid, a1 = arg (the device tree address by convention);
- * other registers 0 (set e.g. cpu->x[12] afterwards for OpenSBI's fw_dynamic info). */
+ * other registers 0 (set e.g. cpu->x[12] afterwards for OpenSBI's fw_dynamic info).
+ * Call while the hart is not running; it clears an earlier rv_hart_stop(). */
 void rv_hart_reset(struct rv_cpu *cpu, uint64_t pc, uint64_t a1);
 
 /* irq_line target: set/clear a mip bit (RV_IRQ_*), wake the hart if it sleeps in WFI. */

@@ -129,7 +129,8 @@ struct rv_hart {
     pthread_cond_t wake;
     _Atomic bool stop;
     struct evtimer *timer;      /* fires at stimecmp (Sstc) */
-    uint64_t timer_armed;       /* the stimecmp the timer is armed for, or UINT64_MAX */
+    _Atomic uint64_t timer_armed; /* the stimecmp the timer is armed for, or UINT64_MAX (also
+                                     stored by the timer when it fires) */
     uint64_t n_traps, n_irqs;   /* statistics */
 };
 

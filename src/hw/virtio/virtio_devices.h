@@ -54,7 +54,8 @@ int virtio_blk_new(struct physmap *pm, const struct virtio_blk_opts *o, struct v
 #define VIRTIO_NET_S_LINK_UP 1
 #define VIRTIO_NET_HDR_LEN 12 /* struct virtio_net_hdr with num_buffers (VERSION_1) */
 
-/* Attaches to be (see net/net.h), which delivers received frames on its own thread.
+/* Attaches to be (see net/net.h), which delivers received frames on its own thread. On
+ * success the device owns be (freed with the device); on failure the caller still does.
  * mac NULL: 52:54:00:12:34:56. */
 int virtio_net_new(struct physmap *pm, struct net_backend *be, const uint8_t *mac,
                    struct virtio_dev **out) __attribute__((warn_unused_result));

@@ -1,0 +1,1096 @@
+/*
+ * The x86-64 code generator: one optimised IR block -> host code, a list of exit patch
+ * sites, and a pc map for faults.
+ *
+ * Layout of a block: the entry check of exit_request, the body in IR order, then the
+ * out-of-line stubs (taken side exits, exit stubs that return to the run loop, the
+ * exit-request return, misalignment faults), then the pc map.
+ *
+ * Invariants:
+ * - Integer results equal ir_eval.h for every input: I32 ops use 32-bit instructions
+ *   (results zero-extended by the hardware), division follows the IR's total rules, shift
+ *   counts are masked to the width (as x86 does), CLZ/CTZ of zero give the width.
+ * - PUTs are stored at their IR position; exits and faults therefore see exact state.
+ * - Every chainable exit ends in a `jmp rel32` whose displacement is 4-byte aligned (so a
+ *   patch is one atomic store) and initially leads to its exit stub.
+ * - Each inline memory access that may fault has a pc-map entry for its instruction.
+ * - Anything unexpected refuses the block (-ENOTSUP/-EINVAL): it stays interpreted.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cpu.h"
+#include "exec/jit/x86_64/x86_cg.h"
+
+#define OFF_PC ((int32_t)offsetof(struct cpu_common, pc))
+#define OFF_ICOUNT ((int32_t)offsetof(struct cpu_common, icount))
+#define OFF_EXITREQ ((int32_t)offsetof(struct cpu_common, exit_request))
+#define OFF_TBFLAGS ((int32_t)offsetof(struct cpu_common, tb_flags))
+#define OFF_FPFLAGS ((int32_t)offsetof(struct cpu_common, fp_flags))
+#define OFF_EXEC ((int32_t)offsetof(struct cpu_common, exec))
+
+static const enum x_cc cc_of[IR_NUM_CONDS] = {
+    [IR_EQ] = X_CC_E,   [IR_NE] = X_CC_NE,  [IR_LT] = X_CC_L,   [IR_GE] = X_CC_GE,
+    [IR_LE] = X_CC_LE,  [IR_GT] = X_CC_G,   [IR_LTU] = X_CC_B,  [IR_GEU] = X_CC_AE,
+    [IR_LEU] = X_CC_BE, [IR_GTU] = X_CC_A,
+};
+
+/* ---- bookkeeping ---- */
+
+static void add_stub(struct cg *c, struct cg_stub s)
+{
+    if (c->n_stubs == c->cap_stubs) {
+        uint32_t nc = c->cap_stubs ? 2 * c->cap_stubs : 16;
+        void *p = realloc(c->stubs, nc * sizeof(*c->stubs));
+        if (!p) {
+            c->err = -ENOMEM;
+            return;
+        }
+        c->stubs = p;
+        c->cap_stubs = nc;
+    }
+    c->stubs[c->n_stubs++] = s;
+}
+
+/* The next instruction emitted may fault: map it to the current guest pc. */
+static void map_here(struct cg *c)
+{
+    if (c->n_map && c->map[c->n_map - 1].pc == c->cur_pc) return;
+    if (c->n_map == c->cap_map) {
+        uint32_t nc = c->cap_map ? 2 * c->cap_map : 16;
+        void *p = realloc(c->map, nc * sizeof(*c->map));
+        if (!p) {
+            c->err = -ENOMEM;
+            return;
+        }
+        c->map = p;
+        c->cap_map = nc;
+    }
+    c->map[c->n_map++] = (struct jit_pcmap){.off = x_off(&c->xb), .pc = c->cur_pc};
+}
+
+static void store_pc(struct cg *c, uint64_t pc)
+{
+    ra_state_write(c, OFF_PC, 8);
+    x_store_i(&c->xb, 2, (int32_t)(uint32_t)pc, CG_REG_BASE, X_NOREG, OFF_PC);
+    x_store_i(&c->xb, 2, (int32_t)(uint32_t)(pc >> 32), CG_REG_BASE, X_NOREG, OFF_PC + 4);
+}
+
+static void add_icount(struct cg *c, uint32_t n)
+{
+    if (n) x_alu_mi(&c->xb, X_ADD, 3, CG_REG_BASE, OFF_ICOUNT, (int32_t)n);
+}
+
+/* call fn with the helper ABI; args[k] value (or imm[k] when 0) into the k-th argument
+ * register after the cpu pointer. The result, if dst, is bound to rax. */
+static void emit_call(struct cg *c, const void *fn, unsigned nargs, const ir_val *args,
+                      const uint64_t *imm, ir_val dst, bool set_pc)
+{
+    static const int areg[5] = {X_RSI, X_RDX, X_RCX, X_R8, X_R9};
+    if (set_pc) ra_state_write(c, OFF_PC, 8);
+    ra_before_call(c);
+    ra_parallel_move(c, areg, args, imm, nargs);
+    if (set_pc) {
+        x_store_i(&c->xb, 2, (int32_t)(uint32_t)c->cur_pc, CG_REG_BASE, X_NOREG, OFF_PC);
+        x_store_i(&c->xb, 2, (int32_t)(uint32_t)(c->cur_pc >> 32), CG_REG_BASE, X_NOREG, OFF_PC + 4);
+    }
+    x_mov_rr(&c->xb, true, X_RDI, CG_REG_BASE);
+    int64_t rel = (int64_t)(intptr_t)fn - (int64_t)(intptr_t)(c->req->rx + x_off(&c->xb) + 5);
+    if (x_s32(rel) && !c->xb.overflow) {
+        x_room(&c->xb);
+        x_b(&c->xb, 0xe8);
+        x_d(&c->xb, (uint32_t)rel);
+    } else {
+        x_mov_ri(&c->xb, X_RAX, (uint64_t)(uintptr_t)fn, true);
+        x_call_r(&c->xb, X_RAX);
+    }
+    for (int r = 0; r < 16; r++)
+        if ((CG_CALLER & RM(r)) && c->reg_val[r]) {
+            c->v[c->reg_val[r]].reg = -1;
+            c->reg_val[r] = 0;
+        }
+    if (dst) ra_bind(c, dst, X_RAX);
+}
+
+/* ---- integer ops ---- */
+
+/* dst register for a two-address op on a: a's if a dies here, else a fresh one */
+static int dst_from(struct cg *c, ir_val a, int ra, bool w)
+{
+    int d = ra_reuse(c, a);
+    if (d < 0) {
+        d = ra_alloc(c, c->alloc_mask);
+        x_mov_rr(&c->xb, w, d, ra);
+    }
+    return d;
+}
+
+static void gen_alu(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    static const enum x_alu alu[IR_NUM_OPS] = {[IR_ADD] = X_ADD, [IR_SUB] = X_SUB, [IR_AND] = X_AND,
+                                               [IR_OR] = X_OR,   [IR_XOR] = X_XOR};
+    bool w = i->type == IR_I64;
+    ir_val a = ci->a[0], b = ci->a[1];
+    if (ci->imm1) {
+        int32_t k = (int32_t)c->v[b].k;
+        int ra = ra_use(c, a, c->alloc_mask);
+        int d = ra_reuse(c, a);
+        if (d < 0) {
+            d = ra_alloc(c, c->alloc_mask);
+            if (i->op == IR_ADD) {
+                x_rm(&c->xb, 0x8d | (w ? X_W : 0), d, ra, X_NOREG, 0, k); /* lea */
+                ra_bind(c, i->dst, d);
+                return;
+            }
+            x_mov_rr(&c->xb, w, d, ra);
+        }
+        if (i->op == IR_MUL)
+            x_imul_rri(&c->xb, w, d, d, k);
+        else
+            x_alu_ri(&c->xb, alu[i->op], w, d, k);
+        ra_bind(c, i->dst, d);
+        return;
+    }
+    bool comm = ir_opinfo[i->op].flags & IRF_COMM;
+    /* prefer destroying the operand that dies */
+    if (comm && a != b && c->v[b].reg >= 0 && ra_dies(c, b) && !(c->v[a].reg >= 0 && ra_dies(c, a))) {
+        ir_val t = a;
+        a = b;
+        b = t;
+    }
+    int ra = ra_use(c, a, c->alloc_mask);
+    /* the second operand straight from its guest field when this is its last use */
+    struct cgv *xb = &c->v[b];
+    if (b && xb->reg < 0 && xb->mem >= 0 && xb->w64 == w && ra_dies(c, b) && i->op != IR_MUL) {
+        int d = dst_from(c, a, ra, w);
+        x_alu_rm(&c->xb, alu[i->op], w, d, CG_REG_BASE, xb->mem);
+        ra_bind(c, i->dst, d);
+        return;
+    }
+    int rb = ra_use(c, b, c->alloc_mask);
+    int d = ra_reuse(c, a);
+    if (d < 0) {
+        d = ra_alloc(c, c->alloc_mask);
+        x_mov_rr(&c->xb, w, d, ra);
+    }
+    if (d == rb && a != b) { /* cannot happen: rb is locked, d was a's */
+        c->err = -EINVAL;
+        return;
+    }
+    if (i->op == IR_MUL)
+        x_imul_rr(&c->xb, w, d, rb);
+    else
+        x_alu_rr(&c->xb, alu[i->op], w, d, rb);
+    ra_bind(c, i->dst, d);
+}
+
+static void gen_shift(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    static const enum x_shift sh[IR_NUM_OPS] = {[IR_SHL] = X_SHL, [IR_SHR] = X_SHR, [IR_SAR] = X_SAR,
+                                                [IR_ROTL] = X_ROL, [IR_ROTR] = X_ROR};
+    bool w = i->type == IR_I64;
+    unsigned width = w ? 64 : 32;
+    ir_val a = ci->a[0], b = ci->a[1];
+    if (ci->imm1) {
+        unsigned n = (unsigned)c->v[b].k & (width - 1);
+        int ra = ra_use(c, a, c->alloc_mask);
+        int d = dst_from(c, a, ra, w);
+        if (n)
+            x_shift_ri(&c->xb, sh[i->op], w, d, n);
+        else if (!w)
+            x_mov_rr(&c->xb, false, d, d); /* the result is the 32-bit value */
+        ra_bind(c, i->dst, d);
+        return;
+    }
+    if (c->bmi2 && (i->op == IR_SHL || i->op == IR_SHR || i->op == IR_SAR)) {
+        int ra = ra_use(c, a, c->alloc_mask), rb = ra_use(c, b, c->alloc_mask);
+        int d = ra_reuse(c, a);
+        if (d < 0) d = ra_reuse(c, b);
+        if (d < 0) d = ra_alloc(c, c->alloc_mask);
+        if (i->op == IR_SHL) x_shlx(&c->xb, w, d, ra, rb);
+        else if (i->op == IR_SHR) x_shrx(&c->xb, w, d, ra, rb);
+        else x_sarx(&c->xb, w, d, ra, rb);
+        ra_bind(c, i->dst, d);
+        return;
+    }
+    ra_take(c, X_RCX);
+    int rb = ra_use(c, b, c->alloc_mask & ~RM(X_RCX));
+    int ra = ra_use(c, a, c->alloc_mask & ~RM(X_RCX));
+    x_mov_rr(&c->xb, false, X_RCX, rb);
+    int d = ra_reuse(c, a);
+    if (d < 0) {
+        d = ra_alloc(c, c->alloc_mask & ~RM(X_RCX));
+        x_mov_rr(&c->xb, w, d, ra);
+    }
+    x_shift_rcl(&c->xb, sh[i->op], w, d);
+    ra_bind(c, i->dst, d);
+}
+
+static void gen_minmax(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    bool w = i->type == IR_I64;
+    enum x_cc cc = i->op == IR_MIN ? X_CC_L : i->op == IR_MAX ? X_CC_G : i->op == IR_MINU ? X_CC_B : X_CC_A;
+    ir_val a = ci->a[0], b = ci->a[1];
+    int ra = ra_use(c, a, c->alloc_mask), rb = ra_use(c, b, c->alloc_mask);
+    int d = a != b ? ra_reuse(c, b) : -1;
+    if (d < 0) {
+        d = ra_alloc(c, c->alloc_mask);
+        x_mov_rr(&c->xb, w, d, rb);
+    }
+    x_alu_rr(&c->xb, X_CMP, w, ra, d); /* d holds b */
+    x_cmov(&c->xb, cc, w, d, ra);
+    ra_bind(c, i->dst, d);
+}
+
+/* DIV, DIVU, REM, REMU with the IR's total semantics */
+static void gen_div(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    bool w = i->type == IR_I64;
+    bool sign = i->op == IR_DIV || i->op == IR_REM, rem = i->op == IR_REM || i->op == IR_REMU;
+    ra_take(c, X_RAX);
+    ra_take(c, X_RDX);
+    uint32_t m = c->alloc_mask & ~(RM(X_RAX) | RM(X_RDX));
+    int ra = ra_use(c, ci->a[0], m), rb = ra_use(c, ci->a[1], m);
+    struct xb *xb = &c->xb;
+    x_test_rr(xb, w, rb, rb);
+    uint32_t j_zero = x_jcc32(xb, X_CC_E);
+    uint32_t j_m1 = 0;
+    if (sign) {
+        x_alu_ri(xb, X_CMP, w, rb, -1);
+        j_m1 = x_jcc32(xb, X_CC_E);
+    }
+    x_mov_rr(xb, w, X_RAX, ra);
+    if (sign) {
+        x_room(xb);
+        if (w) x_b(xb, 0x48);
+        x_b(xb, 0x99); /* cqo / cdq */
+        x_grp3(xb, 7, w, rb);
+    } else {
+        x_rr(xb, 0x31, X_RDX, X_RDX);
+        x_grp3(xb, 6, w, rb);
+    }
+    uint32_t j_done = x_jmp32(xb), j_done2 = 0;
+    if (sign) {
+        /* x / -1 = -x (MIN / -1 = MIN), x % -1 = 0 */
+        x_patch32(xb, j_m1, x_off(xb));
+        if (rem) {
+            x_mov_ri(xb, X_RDX, 0, false);
+        } else {
+            x_mov_rr(xb, w, X_RAX, ra);
+            x_grp3(xb, 3, w, X_RAX);
+        }
+        j_done2 = x_jmp32(xb);
+    }
+    /* x / 0 = all ones, x % 0 = x */
+    x_patch32(xb, j_zero, x_off(xb));
+    if (rem)
+        x_mov_rr(xb, w, X_RDX, ra);
+    else if (w)
+        x_mov_ri(xb, X_RAX, ~0ull, false);
+    else
+        x_mov_ri(xb, X_RAX, 0xffffffffu, false);
+    x_patch32(xb, j_done, x_off(xb));
+    if (sign) x_patch32(xb, j_done2, x_off(xb));
+    ra_bind(c, i->dst, rem ? X_RDX : X_RAX);
+}
+
+static void gen_mulh(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    bool w = i->type == IR_I64;
+    struct xb *xb = &c->xb;
+    if (!w) {
+        /* exact 64-bit product of the extended halves, then its upper 32 bits */
+        int ra = ra_use(c, ci->a[0], c->alloc_mask), rb = ra_use(c, ci->a[1], c->alloc_mask);
+        int d = ra_alloc(c, c->alloc_mask), t = ra_alloc(c, c->alloc_mask);
+        if (i->op == IR_MULHU) x_mov_rr(xb, false, d, ra);
+        else x_movsxd(xb, d, ra);
+        if (i->op == IR_MULHS) x_movsxd(xb, t, rb);
+        else x_mov_rr(xb, false, t, rb);
+        x_imul_rr(xb, true, d, t);
+        x_shift_ri(xb, X_SHR, true, d, 32);
+        ra_bind(c, i->dst, d);
+        return;
+    }
+    ra_take(c, X_RAX);
+    ra_take(c, X_RDX);
+    uint32_t m = c->alloc_mask & ~(RM(X_RAX) | RM(X_RDX));
+    int ra = ra_use(c, ci->a[0], m), rb = ra_use(c, ci->a[1], m);
+    x_mov_rr(xb, true, X_RAX, ra);
+    x_grp3(xb, i->op == IR_MULHS ? 5 : 4, true, rb);
+    if (i->op == IR_MULHSU) {
+        /* signed a * unsigned b = unsigned product - (a < 0 ? b << 64 : 0) */
+        int t = ra_alloc(c, m);
+        x_mov_rr(xb, true, t, ra);
+        x_shift_ri(xb, X_SAR, true, t, 63);
+        x_alu_rr(xb, X_AND, true, t, rb);
+        x_alu_rr(xb, X_SUB, true, X_RDX, t);
+    }
+    ra_bind(c, i->dst, X_RDX);
+}
+
+static void gen_unop(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    bool w = i->type == IR_I64;
+    unsigned width = w ? 64 : 32;
+    struct xb *xb = &c->xb;
+    ir_val a = ci->a[0];
+    int ra = ra_use(c, a, c->alloc_mask);
+    switch (i->op) {
+    case IR_NOT:
+    case IR_NEG:
+    case IR_BSWAP: {
+        int d = dst_from(c, a, ra, w);
+        if (i->op == IR_BSWAP) x_bswap(xb, w, d);
+        else x_grp3(xb, i->op == IR_NOT ? 2 : 3, w, d);
+        ra_bind(c, i->dst, d);
+        return;
+    }
+    case IR_CLZ:
+    case IR_CTZ:
+    case IR_POPCNT: {
+        bool hw = i->op == IR_CLZ ? c->lzcnt : i->op == IR_CTZ ? c->bmi1 : c->popcnt;
+        if (hw) {
+            int d = ra_reuse(c, a);
+            if (d < 0) d = ra_alloc(c, c->alloc_mask);
+            unsigned opc = i->op == IR_CLZ ? 0xbd : i->op == IR_CTZ ? 0xbc : 0xb8;
+            x_rr(xb, opc | X_0F | X_PF3 | (w ? X_W : 0), d, ra);
+            ra_bind(c, i->dst, d);
+            return;
+        }
+        if (i->op == IR_POPCNT) {
+            ir_val args[2] = {a, 0};
+            uint64_t imm[2] = {0, w};
+            emit_call(c, (const void *)jit_rt_popcnt, 2, args, imm, i->dst, false);
+            return;
+        }
+        /* bsr/bsf leave ZF set for zero: patch the result with cmov */
+        int d = ra_alloc(c, c->alloc_mask), t = ra_alloc(c, c->alloc_mask);
+        x_rr(xb, (i->op == IR_CLZ ? 0xbd : 0xbc) | X_0F | (w ? X_W : 0), d, ra);
+        x_mov_ri(xb, t, i->op == IR_CLZ ? 2 * width - 1 : width, true);
+        x_cmov(xb, X_CC_E, w, d, t);
+        if (i->op == IR_CLZ) x_alu_ri(xb, X_XOR, w, d, (int32_t)(width - 1));
+        ra_bind(c, i->dst, d);
+        return;
+    }
+    default: c->err = -ENOTSUP; return;
+    }
+}
+
+static void gen_ext(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    bool w = i->type == IR_I64;
+    unsigned bits = i->aux;
+    struct xb *xb = &c->xb;
+    if (bits == 0) {
+        c->err = -ENOTSUP;
+        return;
+    }
+    ir_val a = ci->a[0];
+    int ra = ra_use(c, a, c->alloc_mask);
+    int d = ra_reuse(c, a);
+    if (d < 0) d = ra_alloc(c, c->alloc_mask);
+    if (i->op == IR_SEXT) {
+        if (bits == 8) x_movsx8(xb, w, d, ra);
+        else if (bits == 16) x_movsx16(xb, w, d, ra);
+        else if (bits == 32) {
+            if (w) x_movsxd(xb, d, ra);
+            else x_mov_rr(xb, false, d, ra);
+        } else if (bits >= 64) {
+            x_mov_rr(xb, w, d, ra);
+        } else {
+            x_mov_rr(xb, true, d, ra);
+            x_shift_ri(xb, X_SHL, true, d, 64 - bits);
+            x_shift_ri(xb, X_SAR, true, d, 64 - bits);
+            if (!w) x_mov_rr(xb, false, d, d);
+        }
+    } else {
+        if (bits == 8) x_movzx8(xb, d, ra);
+        else if (bits == 16) x_movzx16(xb, d, ra);
+        else if (bits == 32) x_mov_rr(xb, false, d, ra);
+        else if (bits >= 64) x_mov_rr(xb, w, d, ra);
+        else {
+            x_mov_rr(xb, true, d, ra);
+            x_shift_ri(xb, X_SHL, true, d, 64 - bits);
+            x_shift_ri(xb, X_SHR, true, d, 64 - bits);
+            if (!w) x_mov_rr(xb, false, d, d);
+        }
+    }
+    ra_bind(c, i->dst, d);
+}
+
+static void gen_extract(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    unsigned pos = i->imm & 0xff, len = (i->imm >> 8) & 0xff;
+    bool w = i->type == IR_I64, sign = i->aux != 0;
+    struct xb *xb = &c->xb;
+    if (pos >= 64 || len == 0) {
+        c->err = -ENOTSUP;
+        return;
+    }
+    ir_val a = ci->a[0];
+    int ra = ra_use(c, a, c->alloc_mask);
+    int d = dst_from(c, a, ra, true);
+    if (pos + len >= 64) {
+        /* the field reaches bit 63: a plain shift (sign only if bit 63 is its top) */
+        if (pos) x_shift_ri(xb, sign && pos + len == 64 ? X_SAR : X_SHR, true, d, pos);
+    } else {
+        x_shift_ri(xb, X_SHL, true, d, 64 - pos - len);
+        x_shift_ri(xb, sign ? X_SAR : X_SHR, true, d, 64 - len);
+    }
+    if (!w) x_mov_rr(xb, false, d, d);
+    ra_bind(c, i->dst, d);
+}
+
+static void gen_deposit(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    unsigned pos = i->imm & 0xff, len = (i->imm >> 8) & 0xff;
+    bool w = i->type == IR_I64;
+    struct xb *xb = &c->xb;
+    if (pos >= 64) {
+        c->err = -ENOTSUP;
+        return;
+    }
+    uint64_t m = (len >= 64 ? ~0ull : (1ull << len) - 1) << pos;
+    ir_val a = ci->a[0], b = ci->a[1];
+    int ra = ra_use(c, a, c->alloc_mask), rb = ra_use(c, b, c->alloc_mask);
+    int t = ra_alloc(c, c->alloc_mask);
+    x_mov_rr(xb, true, t, rb);
+    if (pos) x_shift_ri(xb, X_SHL, true, t, pos);
+    int d;
+    if (x_s32((int64_t)m)) {
+        x_alu_ri(xb, X_AND, true, t, (int32_t)m);
+        d = dst_from(c, a, ra, true);
+        x_alu_ri(xb, X_AND, true, d, (int32_t)~m);
+    } else {
+        int s = ra_alloc(c, c->alloc_mask);
+        x_mov_ri(xb, s, m, true);
+        x_alu_rr(xb, X_AND, true, t, s);
+        x_grp3(xb, 2, true, s);
+        d = dst_from(c, a, ra, true);
+        x_alu_rr(xb, X_AND, true, d, s);
+    }
+    x_alu_rr(xb, X_OR, true, d, t);
+    if (!w) x_mov_rr(xb, false, d, d);
+    ra_bind(c, i->dst, d);
+}
+
+/* compare a[0] with a[1] (register or immediate); returns the condition code */
+static enum x_cc gen_cmp(struct cg *c, const struct cgi *ci, int ra, int rb)
+{
+    if (ci->cond >= IR_NUM_CONDS) {
+        c->err = -EINVAL;
+        return X_CC_E;
+    }
+    if (ci->imm1)
+        x_alu_ri(&c->xb, X_CMP, ci->cw64, ra, (int32_t)c->v[ci->a[1]].k);
+    else
+        x_alu_rr(&c->xb, X_CMP, ci->cw64, ra, rb);
+    return cc_of[ci->cond];
+}
+
+static void gen_setcc(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    int ra = ra_use(c, ci->a[0], c->alloc_mask);
+    int rb = ci->imm1 ? -1 : ra_use(c, ci->a[1], c->alloc_mask);
+    int d = ra_reuse(c, ci->a[0]);
+    if (d < 0 && !ci->imm1) d = ra_reuse(c, ci->a[1]);
+    if (d < 0) d = ra_alloc(c, c->alloc_mask);
+    enum x_cc cc = gen_cmp(c, ci, ra, rb);
+    x_setcc(&c->xb, cc, d);
+    x_movzx8(&c->xb, d, d);
+    ra_bind(c, i->dst, d);
+}
+
+static void gen_select(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    bool w = i->type == IR_I64 || i->type == IR_F64;
+    ir_val x = ci->fused ? ci->a[2] : ci->a[1], y = ci->fused ? ci->a[3] : ci->a[2];
+    int rc0 = ra_use(c, ci->a[0], c->alloc_mask);
+    int rc1 = ci->fused && !ci->imm1 ? ra_use(c, ci->a[1], c->alloc_mask) : -1;
+    int rx = ra_use(c, x, c->alloc_mask), ry = ra_use(c, y, c->alloc_mask);
+    int d = ra_reuse(c, y);
+    if (d < 0) {
+        d = ra_alloc(c, c->alloc_mask);
+        x_mov_rr(&c->xb, w, d, ry);
+    }
+    enum x_cc cc;
+    if (ci->fused) {
+        cc = gen_cmp(c, ci, rc0, rc1);
+    } else {
+        x_test_rr(&c->xb, true, rc0, rc0);
+        cc = X_CC_NE;
+    }
+    x_cmov(&c->xb, cc, w, d, rx);
+    if (!w) x_mov_rr(&c->xb, false, d, d);
+    ra_bind(c, i->dst, d);
+}
+
+/* ---- memory ---- */
+
+/* The host address of a[0] + disp in user mode: returns the register holding the offset
+ * from r15 (a fresh locked register). */
+static int user_addr(struct cg *c, ir_val a, int32_t disp, bool can_reuse)
+{
+    int t;
+    if (!a) {
+        t = ra_alloc(c, c->alloc_mask);
+        x_mov_ri(&c->xb, t, (uint64_t)(int64_t)disp, true);
+    } else {
+        int ra = ra_use(c, a, c->alloc_mask);
+        t = can_reuse ? ra_reuse(c, a) : -1;
+        if (t < 0) {
+            t = ra_alloc(c, c->alloc_mask);
+            if (disp) x_lea(&c->xb, t, ra, X_NOREG, 0, disp);
+            else x_mov_rr(&c->xb, true, t, ra);
+        } else if (disp) {
+            x_lea(&c->xb, t, t, X_NOREG, 0, disp);
+        }
+    }
+    x_alu_rr(&c->xb, X_AND, true, t, CG_REG_MEMMASK);
+    return t;
+}
+
+/* misaligned atomic or ordered access: raise through the stub */
+static void check_align(struct cg *c, int raddr, unsigned size)
+{
+    if (!size) return;
+    x_rr(&c->xb, 0xf7 | X_W, 0, raddr); /* test raddr, imm32 */
+    x_d(&c->xb, (1u << size) - 1);
+    uint32_t j = x_jcc32(&c->xb, X_CC_NE);
+    add_stub(c, (struct cg_stub){.kind = STUB_MISALIGN, .from = j, .reg = (int8_t)raddr, .pc = c->cur_pc});
+}
+
+static unsigned mem_pack(const struct ir_insn *i)
+{
+    const struct ir_memop *m = &i->mem;
+    bool w64 = i->type == IR_I64 || i->type == IR_F64;
+    return m->size | (m->sign ? 4u : 0) | (w64 ? 8u : 0) | (unsigned)m->order << 4 | (m->align ? 64u : 0);
+}
+
+static void gen_load(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    const struct ir_memop *m = &i->mem;
+    bool w64 = i->type == IR_I64 || i->type == IR_F64;
+    if (c->req->sys) {
+        ir_val args[2] = {ci->a[0], 0};
+        uint64_t imm[2] = {0, mem_pack(i)};
+        emit_call(c, (const void *)jit_rt_tlb_ld, 2, args, imm, i->dst, true);
+        return;
+    }
+    int t;
+    if (m->align) {
+        int ra = ra_use(c, ci->a[0], c->alloc_mask);
+        check_align(c, ra, m->size);
+    }
+    t = user_addr(c, ci->a[0], ci->disp, true);
+    if (m->order == IR_ORD_SEQ) x_mfence(&c->xb);
+    map_here(c);
+    x_load(&c->xb, m->size, m->sign, w64, t, CG_REG_MEMBASE, t, 0);
+    ra_bind(c, i->dst, t);
+}
+
+static void gen_store(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    const struct ir_memop *m = &i->mem;
+    ir_val v = ci->a[1];
+    if (c->req->sys) {
+        ir_val args[3] = {ci->a[0], v, 0};
+        uint64_t imm[3] = {0, 0, mem_pack(i)};
+        emit_call(c, (const void *)jit_rt_tlb_st, 3, args, imm, 0, true);
+        return;
+    }
+    bool vimm = cg_is_const(c, v) && (m->size < 3 || x_s32((int64_t)c->v[v].k));
+    int rv = vimm ? -1 : ra_use(c, v, c->alloc_mask);
+    if (m->align) {
+        int ra = ra_use(c, ci->a[0], c->alloc_mask);
+        check_align(c, ra, m->size);
+    }
+    int t = user_addr(c, ci->a[0], ci->disp, ci->a[0] != v);
+    map_here(c);
+    if (vimm)
+        x_store_i(&c->xb, m->size, (int32_t)c->v[v].k, CG_REG_MEMBASE, t, 0);
+    else
+        x_store(&c->xb, m->size, rv, CG_REG_MEMBASE, t, 0);
+    if (m->order == IR_ORD_SEQ) x_mfence(&c->xb);
+}
+
+/* old (1 << size bytes, zero-extended in r) -> the value a load of memop m would give */
+static void extend_old(struct cg *c, const struct ir_insn *i, int r)
+{
+    const struct ir_memop *m = &i->mem;
+    bool w64 = i->type == IR_I64 || i->type == IR_F64;
+    struct xb *xb = &c->xb;
+    switch (m->size) {
+    case 0: if (m->sign) x_movsx8(xb, w64, r, r); else x_movzx8(xb, r, r); break;
+    case 1: if (m->sign) x_movsx16(xb, w64, r, r); else x_movzx16(xb, r, r); break;
+    case 2: if (m->sign && w64) x_movsxd(xb, r, r); else x_mov_rr(xb, false, r, r); break;
+    default: if (!w64) x_mov_rr(xb, false, r, r); break;
+    }
+}
+
+static uint32_t sz_opc(unsigned size, uint32_t opc16_32_64)
+{
+    /* the byte form is the 16/32/64-bit opcode minus one */
+    switch (size) {
+    case 0: return (opc16_32_64 - 1) | X_BYTE;
+    case 1: return opc16_32_64 | X_P66;
+    case 2: return opc16_32_64;
+    default: return opc16_32_64 | X_W;
+    }
+}
+
+static void gen_rmw(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    const struct ir_memop *m = &i->mem;
+    struct xb *xb = &c->xb;
+    if (i->aux >= IR_NUM_RMW || m->size > 3) {
+        c->err = -EINVAL;
+        return;
+    }
+    if (c->req->sys) {
+        ir_val args[3] = {ci->a[0], ci->a[1], 0};
+        uint64_t imm[3] = {0, 0, mem_pack(i) | (uint64_t)i->aux << 8};
+        emit_call(c, (const void *)jit_rt_tlb_rmw, 3, args, imm, i->dst, true);
+        return;
+    }
+    enum ir_rmw k = (enum ir_rmw)i->aux;
+    bool loop = k != IR_RMW_XCHG && k != IR_RMW_ADD;
+    if (loop) ra_take(c, X_RAX);
+    uint32_t mask = c->alloc_mask & ~(loop ? RM(X_RAX) : 0);
+    int ra = ra_use(c, ci->a[0], mask);
+    if (m->align) check_align(c, ra, m->size);
+    int rv = ra_use(c, ci->a[1], mask);
+    int t = ra_alloc(c, mask);
+    x_mov_rr(xb, true, t, ra);
+    x_alu_rr(xb, X_AND, true, t, CG_REG_MEMMASK);
+    int d;
+    if (!loop) {
+        d = ra_alloc(c, mask);
+        x_mov_rr(xb, true, d, rv);
+        map_here(c);
+        if (k == IR_RMW_XCHG)
+            x_rm(xb, sz_opc(m->size, 0x87), d, CG_REG_MEMBASE, t, 0, 0);
+        else
+            x_rm(xb, sz_opc(m->size, 0xc1) | X_0F | X_LOCK, d, CG_REG_MEMBASE, t, 0, 0);
+    } else {
+        int s = ra_alloc(c, mask);
+        map_here(c);
+        x_load(xb, m->size, false, true, X_RAX, CG_REG_MEMBASE, t, 0);
+        uint32_t top = x_off(xb);
+        x_mov_rr(xb, true, s, rv);
+        bool w = m->size == 3;
+        switch (k) {
+        case IR_RMW_AND: x_alu_rr(xb, X_AND, w, s, X_RAX); break;
+        case IR_RMW_OR: x_alu_rr(xb, X_OR, w, s, X_RAX); break;
+        case IR_RMW_XOR: x_alu_rr(xb, X_XOR, w, s, X_RAX); break;
+        default: {
+            /* s = v; keep old where old is the min/max: compare at the access size */
+            enum x_cc cc = k == IR_RMW_MIN ? X_CC_L : k == IR_RMW_MAX ? X_CC_G : k == IR_RMW_MINU ? X_CC_B : X_CC_A;
+            x_rr(xb, sz_opc(m->size, 0x39), s, X_RAX); /* cmp old, v at the size */
+            x_cmov(xb, cc, true, s, X_RAX);
+            break;
+        }
+        }
+        x_rm(xb, sz_opc(m->size, 0xb1) | X_0F | X_LOCK, s, CG_REG_MEMBASE, t, 0, 0);
+        uint32_t j = x_jcc32(xb, X_CC_NE);
+        x_patch32(xb, j, top);
+        d = X_RAX;
+    }
+    extend_old(c, i, d);
+    ra_bind(c, i->dst, d);
+}
+
+static void gen_cas(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    const struct ir_memop *m = &i->mem;
+    struct xb *xb = &c->xb;
+    if (m->size > 3) {
+        c->err = -EINVAL;
+        return;
+    }
+    if (c->req->sys) {
+        ir_val args[4] = {ci->a[0], ci->a[1], ci->a[2], 0};
+        uint64_t imm[4] = {0, 0, 0, mem_pack(i)};
+        emit_call(c, (const void *)jit_rt_tlb_cas, 4, args, imm, i->dst, true);
+        return;
+    }
+    ra_take(c, X_RAX);
+    uint32_t mask = c->alloc_mask & ~RM(X_RAX);
+    int ra = ra_use(c, ci->a[0], mask);
+    if (m->align) check_align(c, ra, m->size);
+    int rn = ra_use(c, ci->a[2], mask);
+    ra_load_into(c, X_RAX, ci->a[1]);
+    int t = ra_alloc(c, mask);
+    x_mov_rr(xb, true, t, ra);
+    x_alu_rr(xb, X_AND, true, t, CG_REG_MEMMASK);
+    map_here(c);
+    x_rm(xb, sz_opc(m->size, 0xb1) | X_0F | X_LOCK, rn, CG_REG_MEMBASE, t, 0, 0);
+    /* rax: the old value (on success it equals the expected one at the size) */
+    if (m->size < 3) {
+        if (m->size == 0) x_movzx8(xb, X_RAX, X_RAX);
+        else if (m->size == 1) x_movzx16(xb, X_RAX, X_RAX);
+        else x_mov_rr(xb, false, X_RAX, X_RAX);
+    }
+    extend_old(c, i, X_RAX);
+    ra_bind(c, i->dst, X_RAX);
+}
+
+/* ---- FP and helpers ---- */
+
+static void gen_fp(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    const void *fn = jit_rt_fp_fn[i->op];
+    if (!fn) {
+        c->err = -ENOTSUP;
+        return;
+    }
+    bool dbl = i->type == IR_F64;
+    if ((i->op == IR_FCMP || i->op == IR_FCVT_F2I) && ci->a[0])
+        dbl = c->b->vtype[ci->a[0]] == IR_F64;
+    unsigned rm = i->aux;
+    if (rm != IR_RM_DYN && rm > IR_RM_RMM) rm = IR_RM_RNE;
+    uint64_t pk = JIT_FP_PACK(dbl, rm, i->aux & 0xf, i->imm);
+    /* the op ORs into fp_flags: a GET of it still pending must be read before */
+    ra_state_write(c, OFF_FPFLAGS, 4);
+    ir_val args[4] = {ci->a[0], ci->a[1], ci->a[2], 0};
+    uint64_t imm[4] = {0, 0, 0, 0};
+    unsigned n = ci->n;
+    args[n] = 0;
+    imm[n] = pk;
+    /* unary ops still take (a, unused, pack) */
+    if (n == 1) {
+        args[1] = 0;
+        imm[1] = 0;
+        args[2] = 0;
+        imm[2] = pk;
+        n = 2;
+    }
+    emit_call(c, fn, n + 1, args, imm, i->dst, false);
+}
+
+static void gen_call(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    const struct ir_helper *h = (const struct ir_helper *)(uintptr_t)i->imm;
+    if (!h || !h->fn) {
+        c->err = -EINVAL;
+        return;
+    }
+    bool touches = h->flags & (IR_HELPER_STATE | IR_HELPER_FAULT);
+    if (h->flags & IR_HELPER_STATE) ra_state_clobber_all(c);
+    else if (h->flags & IR_HELPER_FP) ra_state_write(c, OFF_FPFLAGS, 4);
+    ir_val args[3] = {ci->a[0], ci->a[1], ci->a[2]};
+    uint64_t imm[3] = {0, 0, 0};
+    emit_call(c, h->fn, ci->n, args, imm, i->dst, touches);
+}
+
+/* ---- exits ---- */
+
+/* a jmp rel32 with its field 4-byte aligned; returns the field's offset */
+static uint32_t patchable_jmp(struct cg *c)
+{
+    unsigned mis = (x_off(&c->xb) + 1) & 3;
+    if (mis) x_nop(&c->xb, 4 - mis);
+    return x_jmp32(&c->xb);
+}
+
+static void gen_exit_if(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    enum x_cc cc;
+    if (ci->fused) {
+        int ra = ra_use(c, ci->a[0], c->alloc_mask);
+        int rb = ci->imm1 ? -1 : ra_use(c, ci->a[1], c->alloc_mask);
+        cc = gen_cmp(c, ci, ra, rb);
+    } else {
+        int ra = ra_use(c, ci->a[0], c->alloc_mask);
+        x_test_rr(&c->xb, true, ra, ra);
+        cc = X_CC_NE;
+    }
+    uint32_t j = x_jcc32(&c->xb, cc);
+    add_stub(c, (struct cg_stub){.kind = STUB_SIDE, .from = j, .exit = c->n_exits++,
+                                 .ninsn = c->ninsn, .pc = i->imm});
+}
+
+static void gen_goto(struct cg *c, const struct ir_insn *i)
+{
+    add_icount(c, c->ninsn);
+    uint32_t j = patchable_jmp(c);
+    add_stub(c, (struct cg_stub){.kind = STUB_EXIT, .from = j, .exit = c->n_exits++, .pc = i->imm});
+}
+
+static void gen_goto_ind(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    struct xb *xb = &c->xb;
+    int rv = ra_use(c, ci->a[0], c->alloc_mask);
+    ra_state_write(c, OFF_PC, 8);
+    x_store(xb, 3, rv, CG_REG_BASE, X_NOREG, OFF_PC);
+    add_icount(c, c->ninsn);
+    if (!c->req->nochain) {
+        /* the vCPU's jump cache, inline: jc[((pc >> 1) ^ (pc >> 13)) & mask] */
+        int t1 = ra_alloc(c, c->alloc_mask), t2 = ra_alloc(c, c->alloc_mask);
+        x_mov_rr(xb, true, t1, rv);
+        x_shift_ri(xb, X_SHR, true, t1, 1);
+        x_mov_rr(xb, true, t2, rv);
+        x_shift_ri(xb, X_SHR, true, t2, EXEC_JC_BITS + 1);
+        x_alu_rr(xb, X_XOR, true, t1, t2);
+        x_alu_ri(xb, X_AND, false, t1, EXEC_JC_SIZE - 1);
+        x_load(xb, 3, false, true, t2, CG_REG_BASE, X_NOREG, OFF_EXEC);
+        x_rm(xb, 0x8b | X_W, t1, t2, t1, 3, (int32_t)offsetof(struct exec_ctx, jc));
+        x_test_rr(xb, true, t1, t1);
+        uint32_t j1 = x_jcc32(xb, X_CC_E);
+        x_rm(xb, 0x3b | X_W, rv, t1, X_NOREG, 0, (int32_t)offsetof(struct tb, pc)); /* cmp */
+        uint32_t j2 = x_jcc32(xb, X_CC_NE);
+        x_load(xb, 2, false, false, t2, t1, X_NOREG, (int32_t)offsetof(struct tb, tb_flags));
+        x_alu_rm(xb, X_CMP, false, t2, CG_REG_BASE, OFF_TBFLAGS);
+        uint32_t j3 = x_jcc32(xb, X_CC_NE);
+        x_load(xb, 3, false, true, t1, t1, X_NOREG, (int32_t)offsetof(struct tb, jit));
+        x_test_rr(xb, true, t1, t1);
+        uint32_t j4 = x_jcc32(xb, X_CC_E);
+        x_jmp_r(xb, t1);
+        x_patch32(xb, j1, x_off(xb));
+        x_patch32(xb, j2, x_off(xb));
+        x_patch32(xb, j3, x_off(xb));
+        x_patch32(xb, j4, x_off(xb));
+    }
+    x_rr(xb, 0x31, X_RDX, X_RDX);
+    x_mov_ri(xb, X_RAX, (uint32_t)INTERP_LOOKUP, true);
+    uint32_t j = x_jmp32(xb);
+    x_patch32(xb, j, (uint32_t)(c->req->host->epilogue - c->req->rx));
+}
+
+static void gen_exit(struct cg *c, const struct ir_insn *i)
+{
+    if (i->aux >= IR_NUM_EXITS) {
+        c->err = -EINVAL;
+        return;
+    }
+    store_pc(c, i->imm);
+    add_icount(c, c->ninsn);
+    x_mov_ri(&c->xb, X_RAX, i->aux, true);
+    x_rr(&c->xb, 0x31, X_RDX, X_RDX);
+    uint32_t j = x_jmp32(&c->xb);
+    x_patch32(&c->xb, j, (uint32_t)(c->req->host->epilogue - c->req->rx));
+}
+
+/* ---- stubs ---- */
+
+static void emit_stubs(struct cg *c)
+{
+    struct xb *xb = &c->xb;
+    uint32_t epi = (uint32_t)(c->req->host->epilogue - c->req->rx);
+    uint32_t look = (uint32_t)(c->req->host->exit_lookup - c->req->rx);
+    struct tb *tb = c->req->tb;
+    /* side exits first: their chainable jumps then lead to exit stubs emitted below */
+    uint32_t n0 = c->n_stubs;
+    for (uint32_t k = 0; k < n0; k++) {
+        struct cg_stub *s = &c->stubs[k];
+        if (s->kind != STUB_SIDE) continue;
+        x_patch32(xb, s->from, x_off(xb));
+        add_icount(c, s->ninsn);
+        uint32_t j = patchable_jmp(c);
+        struct cg_stub e = {.kind = STUB_EXIT, .from = j, .exit = s->exit, .pc = s->pc};
+        add_stub(c, e);
+    }
+    for (uint32_t k = 0; k < c->n_stubs; k++) {
+        struct cg_stub s = c->stubs[k];
+        switch (s.kind) {
+        case STUB_EXIT: {
+            if (s.exit >= tb->n_exits || tb->exits[s.exit].pc != s.pc) {
+                c->err = -ENOTSUP; /* the interpreter's exits differ: leave it to it */
+                return;
+            }
+            struct tb_exit *e = &tb->exits[s.exit];
+            x_patch32(xb, s.from, x_off(xb));
+            e->jit_jmp = c->req->rx + s.from;
+            e->jit_stub = c->req->rx + x_off(xb);
+            x_mov_ri(xb, X_RDX, (uint64_t)(uintptr_t)e, true);
+            x_patch32(xb, x_jmp32(xb), look);
+            break;
+        }
+        case STUB_REQ:
+            x_patch32(xb, s.from, x_off(xb));
+            x_store_i(xb, 2, (int32_t)(uint32_t)s.pc, CG_REG_BASE, X_NOREG, OFF_PC);
+            x_store_i(xb, 2, (int32_t)(uint32_t)(s.pc >> 32), CG_REG_BASE, X_NOREG, OFF_PC + 4);
+            x_mov_ri(xb, X_RAX, (uint32_t)INTERP_REQUEST, true);
+            x_patch32(xb, x_jmp32(xb), epi);
+            break;
+        case STUB_MISALIGN:
+            x_patch32(xb, s.from, x_off(xb));
+            x_store_i(xb, 2, (int32_t)(uint32_t)s.pc, CG_REG_BASE, X_NOREG, OFF_PC);
+            x_store_i(xb, 2, (int32_t)(uint32_t)(s.pc >> 32), CG_REG_BASE, X_NOREG, OFF_PC + 4);
+            x_mov_rr(xb, true, X_RSI, s.reg);
+            x_mov_rr(xb, true, X_RDI, CG_REG_BASE);
+            x_mov_ri(xb, X_RAX, (uint64_t)(uintptr_t)jit_rt_misaligned, true);
+            x_call_r(xb, X_RAX); /* does not return */
+            break;
+        default: break;
+        }
+    }
+}
+
+/* ---- the block ---- */
+
+static void gen_insn(struct cg *c, uint32_t j)
+{
+    const struct ir_insn *i = &c->b->insn[j];
+    const struct cgi *ci = &c->in[j];
+    if (i->op == IR_INSN_START) {
+        c->cur_pc = i->imm;
+        c->ninsn++;
+        return;
+    }
+    if (ci->skip) return;
+    ra_begin(c, j);
+    switch (i->op) {
+    case IR_CONST: break; /* materialised where used */
+    case IR_GET:
+        if (i->imm > INT32_MAX) {
+            c->err = -EINVAL;
+            break;
+        }
+        ra_state_add(c, i->dst, (int32_t)i->imm, (i->type == IR_I64 || i->type == IR_F64) ? 8 : 4);
+        if (c->v[i->dst].mem < 0) { /* a GET of a field some value already stands for */
+            int r = ra_alloc(c, c->alloc_mask);
+            x_load(&c->xb, c->v[i->dst].w64 ? 3 : 2, false, c->v[i->dst].w64, r, CG_REG_BASE,
+                   X_NOREG, (int32_t)i->imm);
+            ra_bind(c, i->dst, r);
+        }
+        break;
+    case IR_PUT: {
+        if (i->imm > INT32_MAX) {
+            c->err = -EINVAL;
+            break;
+        }
+        bool w = i->type == IR_I64 || i->type == IR_F64;
+        int32_t off = (int32_t)i->imm;
+        ir_val v = ci->a[0];
+        int rv = -1;
+        bool vimm = cg_is_const(c, v) && (!w || x_s32((int64_t)c->v[v].k));
+        if (!vimm) rv = ra_use(c, v, c->alloc_mask);
+        ra_state_write(c, off, w ? 8 : 4);
+        if (vimm)
+            x_store_i(&c->xb, w ? 3 : 2, (int32_t)c->v[v].k, CG_REG_BASE, X_NOREG, off);
+        else
+            x_store(&c->xb, w ? 3 : 2, rv, CG_REG_BASE, X_NOREG, off);
+        if (v && c->v[v].w64 == w) ra_state_add(c, v, off, w ? 8 : 4);
+        break;
+    }
+    case IR_MOV: {
+        ir_val a = ci->a[0];
+        if (cg_is_const(c, a)) {
+            c->v[i->dst].kind = VK_CONST;
+            c->v[i->dst].k = c->v[i->dst].w64 ? c->v[a].k : (uint32_t)c->v[a].k;
+            break;
+        }
+        int ra = ra_use(c, a, c->alloc_mask);
+        int d = dst_from(c, a, ra, true);
+        ra_bind(c, i->dst, d);
+        break;
+    }
+    case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR: case IR_MUL:
+        gen_alu(c, i, ci);
+        break;
+    case IR_SHL: case IR_SHR: case IR_SAR: case IR_ROTL: case IR_ROTR: gen_shift(c, i, ci); break;
+    case IR_MIN: case IR_MAX: case IR_MINU: case IR_MAXU: gen_minmax(c, i, ci); break;
+    case IR_DIV: case IR_DIVU: case IR_REM: case IR_REMU: gen_div(c, i, ci); break;
+    case IR_MULHS: case IR_MULHU: case IR_MULHSU: gen_mulh(c, i, ci); break;
+    case IR_NOT: case IR_NEG: case IR_CLZ: case IR_CTZ: case IR_POPCNT: case IR_BSWAP:
+        gen_unop(c, i, ci);
+        break;
+    case IR_SEXT: case IR_ZEXT: gen_ext(c, i, ci); break;
+    case IR_EXTRACT: gen_extract(c, i, ci); break;
+    case IR_DEPOSIT: gen_deposit(c, i, ci); break;
+    case IR_SETCC: gen_setcc(c, i, ci); break;
+    case IR_SELECT: gen_select(c, i, ci); break;
+    case IR_LOAD: gen_load(c, i, ci); break;
+    case IR_STORE: gen_store(c, i, ci); break;
+    case IR_ATOMIC_RMW: gen_rmw(c, i, ci); break;
+    case IR_CMPXCHG: gen_cas(c, i, ci); break;
+    case IR_FENCE:
+        if (i->aux & IR_FENCE_WR) x_mfence(&c->xb);
+        break;
+    case IR_FADD: case IR_FSUB: case IR_FMUL: case IR_FDIV: case IR_FSQRT: case IR_FMA:
+    case IR_FMIN: case IR_FMAX: case IR_FCMP: case IR_FCVT_F2I: case IR_FCVT_I2F:
+    case IR_FCVT_F2F:
+        gen_fp(c, i, ci);
+        break;
+    case IR_CALL0: case IR_CALL1: case IR_CALL2: case IR_CALL3: gen_call(c, i, ci); break;
+    case IR_EXIT_IF: gen_exit_if(c, i, ci); break;
+    case IR_GOTO: gen_goto(c, i); break;
+    case IR_GOTO_IND: gen_goto_ind(c, i, ci); break;
+    case IR_EXIT: gen_exit(c, i); break;
+    default: c->err = -ENOTSUP; break;
+    }
+    ra_end(c, j, ir_opinfo[i->op].has_dst ? i->dst : 0);
+}
+
+int jit_backend_compile(const struct jit_req *req, struct jit_res *res)
+{
+    const struct ir_block *b = req->b;
+    uint32_t n = b->n_insn, nv = b->n_val;
+    if (!n || !(ir_opinfo[b->insn[n - 1].op].flags & IRF_TERM) || nv < 1) return -EINVAL;
+    struct cg c = {.req = req, .b = b, .cur_pc = b->pc};
+    x86_detect();
+    c.bmi1 = x86_has_bmi1;
+    c.bmi2 = x86_has_bmi2;
+    c.lzcnt = x86_has_lzcnt;
+    c.popcnt = x86_has_popcnt;
+    c.alloc_mask = req->sys ? CG_ALLOC_SYS : CG_ALLOC_USER;
+    c.xb.start = req->rw;
+    c.xb.p = req->rw;
+    c.xb.end = req->rw + req->cap;
+    c.v = calloc(nv, sizeof(*c.v));
+    c.in = calloc(n, sizeof(*c.in));
+    c.def = calloc(nv, sizeof(*c.def));
+    int err = 0;
+    if (!c.v || !c.in || !c.def) {
+        err = -ENOMEM;
+        goto out;
+    }
+    if ((err = cg_analyse(&c))) goto out;
+
+    /* entry: the exit-request check */
+    x_rm(&c.xb, 0x83, 7, CG_REG_BASE, X_NOREG, 0, OFF_EXITREQ); /* cmp dword [rbp+o], 0 */
+    x_b(&c.xb, 0);
+    uint32_t j = x_jcc32(&c.xb, X_CC_NE);
+    add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc});
+
+    for (uint32_t k = 0; k < n && !c.err; k++)
+        gen_insn(&c, k);
+    if (!c.err) emit_stubs(&c);
+    if (c.err) {
+        err = c.err;
+        goto out;
+    }
+    if (c.n_exits != req->tb->n_exits) {
+        err = -ENOTSUP;
+        goto out;
+    }
+    /* the pc map, 8-aligned after the code */
+    while (x_off(&c.xb) & 7) {
+        x_room(&c.xb);
+        x_b(&c.xb, 0xcc);
+    }
+    res->map_off = x_off(&c.xb);
+    res->n_map = c.n_map;
+    for (uint32_t k = 0; k < c.n_map; k++) {
+        x_room(&c.xb);
+        memcpy(c.xb.p, &c.map[k], sizeof(c.map[k]));
+        c.xb.p += sizeof(c.map[k]);
+    }
+    if (c.xb.overflow) {
+        err = -ENOSPC;
+        goto out;
+    }
+    res->size = x_off(&c.xb);
+out:
+    free(c.v);
+    free(c.in);
+    free(c.def);
+    free(c.use_pos);
+    free(c.sb);
+    free(c.stubs);
+    free(c.map);
+    return err;
+}
