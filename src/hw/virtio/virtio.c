@@ -9,6 +9,7 @@
  * chain makes the device NEEDS_RESET.
  */
 #include "hw/virtio/virtio.h"
+#include "mem/tlb.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -264,6 +265,10 @@ static int chain_add(struct virtio_dev *d, struct virtio_chain *c, uint64_t addr
     c->iov[i].iov_base = p;
     c->iov[i].iov_len = len;
     if (writable) {
+        /* The device will write these bytes behind the TLBs' back: drop translations
+         * made from them now. The buffer belongs to the device until it is used, so no
+         * well-behaved guest translates code from it meanwhile. */
+        tlb_dma_written(addr, len);
         c->n_in++;
         c->in_len += len;
     } else {
