@@ -28,6 +28,12 @@ static void usage(FILE *f)
             "\n"
             "user options:\n"
             "  --engine interp|jit|auto|check     execution engine (default auto)\n"
+            "  --jit-cache SIZE                   JIT code cache size (default 64M; K/M/G)\n"
+            "  --jit-threshold N                  auto: interpreted runs before compiling\n"
+            "                                     a block (default 16)\n"
+            "  --sb-threshold N                   compiled runs before a block is rebuilt\n"
+            "                                     as a superblock (0: never)\n"
+            "  --stats                            print translation/JIT statistics at exit\n"
             "  --strace                           print every system call\n"
             "  -L DIR                             guest sysroot for the ELF interpreter and\n"
             "                                     absolute paths\n"
@@ -52,6 +58,35 @@ static int parse_engine(const char *s, enum exec_engine *e)
         }
     error_msg("unknown engine '%s' (interp, jit, auto, check)", s);
     return -1;
+}
+
+/* A size with an optional K, M or G suffix; -1 (after an error line) if malformed. */
+static int parse_size(const char *opt, const char *s, size_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    unsigned shift = 0;
+    if (*end == 'k' || *end == 'K') shift = 10, end++;
+    else if (*end == 'm' || *end == 'M') shift = 20, end++;
+    else if (*end == 'g' || *end == 'G') shift = 30, end++;
+    if (end == s || *end || v == 0 || v > (1ull << 40) >> shift) {
+        error_msg("bad size '%s' for %s", s, opt);
+        return -1;
+    }
+    *out = (size_t)(v << shift);
+    return 0;
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 0);
+    if (end == s || *end || v > 0xffffffffu) {
+        error_msg("bad number '%s' for %s", s, opt);
+        return -1;
+    }
+    *out = (unsigned)v;
+    return 0;
 }
 
 /* Option value: "--opt=VAL" or "--opt VAL". Returns NULL (after an error line) if absent. */
@@ -85,6 +120,22 @@ static int cmd_user(int argc, char **argv)
         } else if (opt_is(a, "--engine")) {
             if (!(v = opt_value(argc, argv, &i, "--engine")) || parse_engine(v, &o.exec.engine))
                 return 2;
+        } else if (opt_is(a, "--jit-cache")) {
+            if (!(v = opt_value(argc, argv, &i, "--jit-cache")) ||
+                parse_size("--jit-cache", v, &o.exec.jit_cache))
+                return 2;
+        } else if (opt_is(a, "--jit-threshold")) {
+            if (!(v = opt_value(argc, argv, &i, "--jit-threshold")) ||
+                parse_uint("--jit-threshold", v, &o.exec.jit_threshold))
+                return 2;
+        } else if (opt_is(a, "--sb-threshold")) {
+            unsigned n;
+            if (!(v = opt_value(argc, argv, &i, "--sb-threshold")) ||
+                parse_uint("--sb-threshold", v, &n))
+                return 2;
+            o.exec.sb_threshold = n ? n : ~0u;
+        } else if (!strcmp(a, "--stats")) {
+            o.exec.stats = true;
         } else if (!strcmp(a, "--strace")) {
             o.strace = true;
         } else if (!strcmp(a, "-L")) {

@@ -21,20 +21,20 @@ struct vm_disk {
 };
 
 struct vm_config {
-    const char *arch;        /* NULL: inferred from the kernel */
-    const char *kernel;      /* required */
+    const char *arch;   /* NULL: inferred from the kernel */
+    const char *kernel; /* required */
     const char *initrd;
-    const char *append;      /* kernel command line */
-    const char *bios;        /* NULL: the board's default; "none": no firmware */
-    uint64_t mem;            /* bytes of RAM */
+    const char *append; /* kernel command line */
+    const char *bios;   /* NULL: the board's default; "none": no firmware */
+    uint64_t mem;       /* bytes of RAM */
     unsigned smp;
     struct vm_disk disks[VM_MAX_DISKS];
     unsigned ndisks;
-    bool net;                /* --net user */
+    bool net;                            /* --net user */
     const char *hostfwd[VM_MAX_HOSTFWD]; /* "tcp::HOST-:GUEST" rules */
     unsigned nhostfwd;
     bool rng;
-    const char *dumpdtb;     /* write the device tree here and exit (debugging) */
+    const char *dumpdtb; /* write the device tree here and exit (debugging) */
     struct exec_options exec;
 };
 

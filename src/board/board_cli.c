@@ -46,28 +46,44 @@ static void run_usage(FILE *f)
 int board_parse_size(const char *s, uint64_t *out)
 {
     char *end;
-    if (!s || !*s || *s == '-' || *s == '+')
-        return -EINVAL;
+    if (!s || !*s || *s == '-' || *s == '+') return -EINVAL;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s)
-        return -EINVAL;
+    if (errno || end == s) return -EINVAL;
     unsigned shift;
     switch (*end) {
     case 0: shift = 20; break; /* bare number: MiB, as QEMU's -m */
-    case 'b': case 'B': shift = 0; end++; break;
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    case 't': case 'T': shift = 40; end++; break;
+    case 'b':
+    case 'B':
+        shift = 0;
+        end++;
+        break;
+    case 'k':
+    case 'K':
+        shift = 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        end++;
+        break;
+    case 't':
+    case 'T':
+        shift = 40;
+        end++;
+        break;
     default: return -EINVAL;
     }
     if (*end == 'i' || *end == 'I') /* "MiB" and "Mi" read as "M" */
         end++;
-    if ((*end == 'b' || *end == 'B') && shift)
-        end++;
-    if (*end || (shift && (v >> (64 - shift)) != 0))
-        return -EINVAL;
+    if ((*end == 'b' || *end == 'B') && shift) end++;
+    if (*end || (shift && (v >> (64 - shift)) != 0)) return -EINVAL;
     *out = (uint64_t)v << shift;
     return 0;
 }
@@ -99,19 +115,15 @@ static int check_hostfwd(const char *r)
     else
         return -EINVAL;
     const char *dash = strchr(p, '-');
-    if (!dash)
-        return -EINVAL;
+    if (!dash) return -EINVAL;
     const char *hp = memrchr(p, ':', (size_t)(dash - p));
     const char *gp = strrchr(dash + 1, ':');
-    if (!hp || !gp)
-        return -EINVAL;
+    if (!hp || !gp) return -EINVAL;
     char *end;
     unsigned long h = strtoul(hp + 1, &end, 10);
-    if (end != dash || h == 0 || h > 65535)
-        return -EINVAL;
+    if (end != dash || h == 0 || h > 65535) return -EINVAL;
     unsigned long g = strtoul(gp + 1, &end, 10);
-    if (*end || g == 0 || g > 65535)
-        return -EINVAL;
+    if (*end || g == 0 || g > 65535) return -EINVAL;
     return 0;
 }
 
@@ -179,8 +191,7 @@ static int parse_disk(const char *v, struct vm_config *c)
 static const char *opt_value(int argc, char **argv, int *i, const char *name)
 {
     size_t n = strlen(name);
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
+    if (argv[*i][n] == '=') return argv[*i] + n + 1;
     if (*i + 1 >= argc) {
         error_msg("option %s needs a value", name);
         return NULL;
@@ -199,21 +210,18 @@ static int check_arch(struct vm_config *c)
 {
     struct loader_file f;
     struct loader_probe p;
-    if (loader_read_file(c->kernel, "kernel", (size_t)1 << 32, &f))
-        return 1;
+    if (loader_read_file(c->kernel, "kernel", (size_t)1 << 32, &f)) return 1;
     int r = loader_probe(&f, &p);
     loader_file_free(&f);
-    if (r)
-        return 1;
+    if (r) return 1;
     if (p.kind == LOADER_UNKNOWN) {
         error_msg("kernel '%s' is neither a RISC-V Linux Image nor an ELF file", c->kernel);
         return 1;
     }
-    if (!c->arch)
-        c->arch = p.arch;
+    if (!c->arch) c->arch = p.arch;
     if (!p.arch || strcmp(p.arch, c->arch)) {
-        error_msg("kernel '%s' is for %s, not %s", c->kernel, p.arch ? p.arch : "an unknown machine",
-                  c->arch);
+        error_msg("kernel '%s' is for %s, not %s", c->kernel,
+                  p.arch ? p.arch : "an unknown machine", c->arch);
         return 1;
     }
     return 0;
@@ -229,35 +237,28 @@ int board_main(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v;
         if (opt_is(a, "--kernel") || !strcmp(a, "-kernel")) {
-            if (!(v = opt_value(argc, argv, &i, a[1] == '-' ? "--kernel" : "-kernel")))
-                return 2;
+            if (!(v = opt_value(argc, argv, &i, a[1] == '-' ? "--kernel" : "-kernel"))) return 2;
             c.kernel = v;
         } else if (opt_is(a, "--initrd")) {
-            if (!(v = opt_value(argc, argv, &i, "--initrd")))
-                return 2;
+            if (!(v = opt_value(argc, argv, &i, "--initrd"))) return 2;
             c.initrd = v;
         } else if (opt_is(a, "--append")) {
-            if (!(v = opt_value(argc, argv, &i, "--append")))
-                return 2;
+            if (!(v = opt_value(argc, argv, &i, "--append"))) return 2;
             c.append = v;
         } else if (opt_is(a, "--bios")) {
-            if (!(v = opt_value(argc, argv, &i, "--bios")))
-                return 2;
+            if (!(v = opt_value(argc, argv, &i, "--bios"))) return 2;
             c.bios = v;
         } else if (opt_is(a, "--arch")) {
-            if (!(v = opt_value(argc, argv, &i, "--arch")))
-                return 2;
+            if (!(v = opt_value(argc, argv, &i, "--arch"))) return 2;
             c.arch = v;
         } else if (opt_is(a, "--mem") || !strcmp(a, "-m")) {
-            if (!(v = opt_value(argc, argv, &i, a[1] == '-' ? "--mem" : "-m")))
-                return 2;
+            if (!(v = opt_value(argc, argv, &i, a[1] == '-' ? "--mem" : "-m"))) return 2;
             if (board_parse_size(v, &c.mem)) {
                 error_msg("bad memory size '%s' (e.g. 512M or 2G)", v);
                 return 2;
             }
         } else if (opt_is(a, "--smp")) {
-            if (!(v = opt_value(argc, argv, &i, "--smp")))
-                return 2;
+            if (!(v = opt_value(argc, argv, &i, "--smp"))) return 2;
             char *end;
             unsigned long n = strtoul(v, &end, 10);
             if (*v < '0' || *v > '9' || *end || n < 1 || n > VM_MAX_HARTS) {
@@ -266,14 +267,11 @@ int board_main(int argc, char **argv)
             }
             c.smp = (unsigned)n;
         } else if (opt_is(a, "--disk")) {
-            if (!(v = opt_value(argc, argv, &i, "--disk")) || parse_disk(v, &c))
-                return 2;
+            if (!(v = opt_value(argc, argv, &i, "--disk")) || parse_disk(v, &c)) return 2;
         } else if (opt_is(a, "--net")) {
-            if (!(v = opt_value(argc, argv, &i, "--net")) || parse_net(v, &c))
-                return 2;
+            if (!(v = opt_value(argc, argv, &i, "--net")) || parse_net(v, &c)) return 2;
         } else if (opt_is(a, "--dumpdtb")) {
-            if (!(v = opt_value(argc, argv, &i, "--dumpdtb")))
-                return 2;
+            if (!(v = opt_value(argc, argv, &i, "--dumpdtb"))) return 2;
             c.dumpdtb = v;
         } else if (!strcmp(a, "--rng")) {
             c.rng = true;
@@ -281,17 +279,14 @@ int board_main(int argc, char **argv)
             if (!(v = opt_value(argc, argv, &i, "--engine")) || parse_engine(v, &c.exec.engine))
                 return 2;
         } else if (!strcmp(a, "-d")) {
-            if (!(v = opt_value(argc, argv, &i, "-d")))
-                return 2;
+            if (!(v = opt_value(argc, argv, &i, "-d"))) return 2;
             if (!strcmp(v, "help")) {
                 log_flags_help(stdout);
                 return 0;
             }
-            if (log_parse_flags(v))
-                return 2;
+            if (log_parse_flags(v)) return 2;
         } else if (opt_is(a, "--opt")) {
-            if (!(v = opt_value(argc, argv, &i, "--opt")))
-                return 2;
+            if (!(v = opt_value(argc, argv, &i, "--opt"))) return 2;
             c.exec.opt_passes = (unsigned)strtoul(v, NULL, 0);
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             run_usage(stdout);
@@ -312,8 +307,7 @@ int board_main(int argc, char **argv)
         error_msg("architecture '%s' is not supported by `run` (riscv64 only)", c.arch);
         return 2;
     }
-    if (check_arch(&c))
-        return 1;
+    if (check_arch(&c)) return 1;
     if (strcmp(c.arch, "riscv64")) {
         error_msg("kernel '%s' is for %s; `run` supports riscv64 only", c.kernel, c.arch);
         return 1;

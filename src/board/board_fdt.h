@@ -16,27 +16,27 @@
 struct board_fdt_info {
     uint64_t ram_base, ram_size;
     unsigned nharts;
-    const char *isa;         /* riscv,isa of every cpu */
-    const char *mmu_type;    /* "riscv,sv57", ... or NULL for none */
+    const char *isa;                           /* riscv,isa of every cpu */
+    const char *mmu_type;                      /* "riscv,sv57", ... or NULL for none */
     uint32_t cbom_block_size, cboz_block_size; /* Zicbom/Zicboz block bytes, 0: absent */
     uint32_t timebase_hz;
 
     uint64_t clint_base, clint_size;
     uint64_t plic_base, plic_size;
-    unsigned plic_ndev;      /* riscv,ndev: highest interrupt source number */
+    unsigned plic_ndev; /* riscv,ndev: highest interrupt source number */
     uint64_t uart_base, uart_size;
     unsigned uart_irq;
     uint32_t uart_clock_hz;
     uint64_t test_base, test_size; /* sifive,test + syscon poweroff/reboot; size 0: none */
 
-    unsigned nvirtio;        /* populated virtio-mmio slots (others are not described) */
+    unsigned nvirtio; /* populated virtio-mmio slots (others are not described) */
     uint64_t virtio_base[BOARD_FDT_MAX_VIRTIO];
     uint64_t virtio_size;
     unsigned virtio_irq[BOARD_FDT_MAX_VIRTIO];
 
-    const char *bootargs;    /* NULL: none */
+    const char *bootargs;              /* NULL: none */
     uint64_t initrd_start, initrd_end; /* equal: no initrd */
-    const uint8_t *rng_seed; /* 32 bytes for /chosen/rng-seed, or NULL */
+    const uint8_t *rng_seed;           /* 32 bytes for /chosen/rng-seed, or NULL */
 };
 
 /* Builds the blob into a malloc()ed buffer (*blob, *size = its total size).

@@ -53,7 +53,10 @@ void console_stop(void)
     }
 }
 
-static void con_atexit(void) { console_stop(); }
+static void con_atexit(void)
+{
+    console_stop();
+}
 
 static void con_signal(int sig)
 {
@@ -71,8 +74,7 @@ static void con_write_all(const uint8_t *buf, size_t len)
     while (len) {
         ssize_t r = write(STDOUT_FILENO, buf, len);
         if (r < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             if (errno == EAGAIN) {
                 struct timespec ts = {0, 1000000};
                 nanosleep(&ts, NULL);
@@ -115,8 +117,11 @@ unsigned console_filter(bool *esc, const unsigned char *in, unsigned n, unsigned
         }
         *esc = false;
         switch (ch) {
-        case 'x': case 'X': *quit = true; break;
-        case 'h': case 'H': case '?': *help = true; break;
+        case 'x':
+        case 'X': *quit = true; break;
+        case 'h':
+        case 'H':
+        case '?': *help = true; break;
         case CON_ESC: out[o++] = CON_ESC; break;
         default: break; /* unknown escapes are swallowed, as QEMU does */
         }
@@ -134,8 +139,7 @@ static void con_feed(const uint8_t *buf, size_t len)
         size_t took = chardev_input(con_cd, buf, len);
         buf += took;
         len -= took;
-        if (!len)
-            break;
+        if (!len) break;
         /* full: wait for rx_ready (or poll every 10 ms in case a device never calls it) */
         pthread_mutex_lock(&con_lock);
         if (con_ready_gen == gen) {
@@ -154,11 +158,10 @@ static void con_feed(const uint8_t *buf, size_t len)
 
 static void con_help(void)
 {
-    static const char msg[] =
-        "\r\nomnivm console escapes:\r\n"
-        "  Ctrl-A X       quit omnivm\r\n"
-        "  Ctrl-A H       print this help\r\n"
-        "  Ctrl-A Ctrl-A  send Ctrl-A to the guest\r\n";
+    static const char msg[] = "\r\nomnivm console escapes:\r\n"
+                              "  Ctrl-A X       quit omnivm\r\n"
+                              "  Ctrl-A H       print this help\r\n"
+                              "  Ctrl-A Ctrl-A  send Ctrl-A to the guest\r\n";
     con_write_all((const uint8_t *)msg, sizeof(msg) - 1);
 }
 
@@ -169,20 +172,16 @@ static void *con_reader(void *arg)
     unsigned char in[256], out[256];
     while (!atomic_load(&con_stopping)) {
         ssize_t r = read(STDIN_FILENO, in, sizeof(in));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break; /* EOF or error: the guest simply gets no more input */
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break; /* EOF or error: the guest simply gets no more input */
         bool quit = false, help = false;
         unsigned n = console_filter(&esc, in, (unsigned)r, out, &quit, &help);
         con_feed(out, n);
-        if (help)
-            con_help();
+        if (help) con_help();
         if (quit) {
             static const char bye[] = "\r\nomnivm: quit (Ctrl-A X)\r\n";
             con_write_all((const uint8_t *)bye, sizeof(bye) - 1);
-            if (con_quit)
-                con_quit(con_quit_opaque);
+            if (con_quit) con_quit(con_quit_opaque);
             break;
         }
     }
@@ -191,8 +190,7 @@ static void *con_reader(void *arg)
 
 static int con_raw_mode(void)
 {
-    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &con_saved) < 0)
-        return 0;
+    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &con_saved) < 0) return 0;
     struct termios t = con_saved;
     /* QEMU's stdio settings: no line editing, echo or signals; output processing stays
      * on so a guest "\n" still returns the carriage on terminals that need it. */
@@ -235,8 +233,7 @@ int console_start(struct chardev *cd, void (*quit)(void *opaque), void *opaque)
     }
     atexit(con_atexit);
     int r = con_raw_mode();
-    if (r < 0)
-        return r;
+    if (r < 0) return r;
 
     pthread_t th;
     pthread_attr_t attr;

@@ -32,8 +32,7 @@
     do {                                                                                           \
         if (!err) {                                                                                \
             int r_ = (call);                                                                       \
-            if (r_ < 0)                                                                            \
-                err = r_;                                                                          \
+            if (r_ < 0) err = r_;                                                                  \
         }                                                                                          \
     } while (0)
 
@@ -74,16 +73,14 @@ static int build(const struct board_fdt_info *in, void *fdt, int bufsize)
 
     /* /chosen */
     TRY(fdt_begin_node(fdt, "chosen"));
-    if (in->bootargs)
-        TRY(fdt_property_string(fdt, "bootargs", in->bootargs));
+    if (in->bootargs) TRY(fdt_property_string(fdt, "bootargs", in->bootargs));
     snprintf(name, sizeof(name), "/soc/serial@%llx", (unsigned long long)in->uart_base);
     TRY(fdt_property_string(fdt, "stdout-path", name));
     if (in->initrd_end > in->initrd_start) {
         TRY(fdt_property_u64(fdt, "linux,initrd-start", in->initrd_start));
         TRY(fdt_property_u64(fdt, "linux,initrd-end", in->initrd_end));
     }
-    if (in->rng_seed)
-        TRY(fdt_property(fdt, "rng-seed", in->rng_seed, 32));
+    if (in->rng_seed) TRY(fdt_property(fdt, "rng-seed", in->rng_seed, 32));
     TRY(fdt_end_node(fdt));
 
     /* /memory */
@@ -107,8 +104,7 @@ static int build(const struct board_fdt_info *in, void *fdt, int bufsize)
         TRY(fdt_property_string(fdt, "status", "okay"));
         TRY(fdt_property_string(fdt, "compatible", "riscv"));
         TRY(fdt_property_string(fdt, "riscv,isa", in->isa));
-        if (in->mmu_type)
-            TRY(fdt_property_string(fdt, "mmu-type", in->mmu_type));
+        if (in->mmu_type) TRY(fdt_property_string(fdt, "mmu-type", in->mmu_type));
         if (in->cbom_block_size)
             TRY(fdt_property_u32(fdt, "riscv,cbom-block-size", in->cbom_block_size));
         if (in->cboz_block_size)
@@ -235,8 +231,7 @@ int board_fdt_build(const struct board_fdt_info *in, void **blob, size_t *size)
     /* The tree is a few KiB; grow the buffer until it fits (bootargs are unbounded). */
     for (int bufsize = 16384; bufsize <= (1 << 24); bufsize *= 2) {
         void *buf = calloc(1, (size_t)bufsize);
-        if (!buf)
-            break;
+        if (!buf) break;
         int r = build(in, buf, bufsize);
         if (r == -FDT_ERR_NOSPACE) {
             free(buf);
@@ -252,8 +247,7 @@ int board_fdt_build(const struct board_fdt_info *in, void **blob, size_t *size)
         int grown = (int)fdt_totalsize(buf) + 4096;
         if (grown > bufsize || (r = fdt_open_into(buf, buf, grown)) < 0) {
             free(buf);
-            if (r == -FDT_ERR_NOSPACE || grown > bufsize)
-                continue;
+            if (r == -FDT_ERR_NOSPACE || grown > bufsize) continue;
             error_msg("cannot build the device tree: %s", fdt_strerror(r));
             return -EINVAL;
         }

@@ -38,15 +38,13 @@ static bool htif_handle(struct htif *h, uint64_t cmd)
     if (dev == 1 && op == 1) {
         h->ops.putchar(h->ops.opaque, (uint8_t)payload);
         __atomic_store_n(h->tohost, 0, __ATOMIC_SEQ_CST);
-        if (h->fromhost)
-            __atomic_store_n(h->fromhost, cmd & ~0xffffffffffffull, __ATOMIC_SEQ_CST);
+        if (h->fromhost) __atomic_store_n(h->fromhost, cmd & ~0xffffffffffffull, __ATOMIC_SEQ_CST);
         return true;
     }
     if (dev == 1 && op == 0) {
         /* getchar is not wired to the console: answer "no input" */
         __atomic_store_n(h->tohost, 0, __ATOMIC_SEQ_CST);
-        if (h->fromhost)
-            __atomic_store_n(h->fromhost, cmd & ~0xffffffffffffull, __ATOMIC_SEQ_CST);
+        if (h->fromhost) __atomic_store_n(h->fromhost, cmd & ~0xffffffffffffull, __ATOMIC_SEQ_CST);
         return true;
     }
     error_msg("unsupported HTIF request %#llx (device %u, command %u)", (unsigned long long)cmd,
@@ -61,10 +59,8 @@ static void *htif_poll(void *arg)
     struct timespec ts = {0, HTIF_POLL_NS};
     while (!atomic_load(&h->stop)) {
         uint64_t cmd = __atomic_load_n(h->tohost, __ATOMIC_SEQ_CST);
-        if (cmd && !htif_handle(h, cmd))
-            break;
-        if (!cmd)
-            nanosleep(&ts, NULL);
+        if (cmd && !htif_handle(h, cmd)) break;
+        if (!cmd) nanosleep(&ts, NULL);
     }
     return NULL;
 }
@@ -73,11 +69,9 @@ int htif_start(const struct physmap *pm, uint64_t tohost, uint64_t fromhost,
                const struct htif_ops *ops, struct htif **out)
 {
     *out = NULL;
-    if (tohost & 7)
-        return -EINVAL;
+    if (tohost & 7) return -EINVAL;
     struct htif *h = calloc(1, sizeof(*h));
-    if (!h)
-        return -ENOMEM;
+    if (!h) return -ENOMEM;
     h->tohost = physmap_ram_ptr(pm, tohost, 8);
     h->fromhost = (fromhost && !(fromhost & 7)) ? physmap_ram_ptr(pm, fromhost, 8) : NULL;
     h->ops = *ops;
@@ -96,8 +90,7 @@ int htif_start(const struct physmap *pm, uint64_t tohost, uint64_t fromhost,
 
 void htif_stop(struct htif *h)
 {
-    if (!h)
-        return;
+    if (!h) return;
     atomic_store(&h->stop, true);
     pthread_join(h->thread, NULL);
     free(h);

@@ -24,12 +24,24 @@
 #define EM_RISCV 243
 #endif
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16; }
-static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16;
+}
+static uint64_t rd64(const uint8_t *p)
+{
+    return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+}
 
 /* [off, off+len) inside a file of size n, without overflow */
-static bool in_file(uint64_t off, uint64_t len, size_t n) { return off <= n && len <= n - off; }
+static bool in_file(uint64_t off, uint64_t len, size_t n)
+{
+    return off <= n && len <= n - off;
+}
 
 int loader_read_file(const char *path, const char *what, size_t max, struct loader_file *f)
 {
@@ -64,8 +76,7 @@ int loader_read_file(const char *path, const char *what, size_t max, struct load
     size_t done = 0;
     while (done < n) {
         ssize_t r = read(fd, buf + done, n - done);
-        if (r < 0 && errno == EINTR)
-            continue;
+        if (r < 0 && errno == EINTR) continue;
         if (r <= 0) {
             int e = r < 0 ? errno : EIO;
             error_msg("cannot read %s '%s': %s", what, path, strerror(e));
@@ -145,13 +156,12 @@ static int probe_riscv_image(const struct loader_file *f, struct loader_probe *p
     uint32_t version = rd32(d + 32);
     if (version < 2) {
         /* version 1 headers have no reliable image_size; 0 then means "file size" */
-        if (p->image_size == 0)
-            p->image_size = f->size;
+        if (p->image_size == 0) p->image_size = f->size;
     }
     if (p->image_size == 0 || p->image_size < f->size) {
         /* image_size counts the bss too, so it is never below the file size */
-        error_msg("kernel '%s': corrupt Image header (image_size %#llx < file size %#zx)",
-                  f->path, (unsigned long long)p->image_size, f->size);
+        error_msg("kernel '%s': corrupt Image header (image_size %#llx < file size %#zx)", f->path,
+                  (unsigned long long)p->image_size, f->size);
         return -EINVAL;
     }
     if (p->image_size > (1ull << 34)) {
@@ -186,8 +196,7 @@ static int probe_elf(const struct loader_file *f, struct loader_probe *p)
     }
     p->elf_machine = rd16(d + 18);
     p->arch = elf_machine_name(p->elf_machine, p->elf64);
-    if (p->elf_machine == EM_RISCV && p->elf64)
-        p->arch = "riscv64";
+    if (p->elf_machine == EM_RISCV && p->elf64) p->arch = "riscv64";
     return 0;
 }
 
@@ -197,8 +206,7 @@ int loader_probe(const struct loader_file *f, struct loader_probe *p)
     const uint8_t *d = f->data;
     if (f->size >= 64 && (!memcmp(d + 48, "RISCV\0\0\0", 8) || !memcmp(d + 56, "RSC\x05", 4)))
         return probe_riscv_image(f, p);
-    if (f->size >= 4 && !memcmp(d, ELFMAG, SELFMAG))
-        return probe_elf(f, p);
+    if (f->size >= 4 && !memcmp(d, ELFMAG, SELFMAG)) return probe_elf(f, p);
     if (f->size >= 64 && !memcmp(d + 56, "ARM\x64", 4)) {
         p->kind = LOADER_ARM64_IMAGE;
         p->arch = "aarch64";
@@ -229,14 +237,12 @@ static uint64_t elf_symbol(const struct loader_file *f, const Elf64_Ehdr *eh, co
             continue;
         Elf64_Shdr strh;
         memcpy(&strh, d + eh->e_shoff + sh.sh_link * sizeof(strh), sizeof(strh));
-        if (!in_file(strh.sh_offset, strh.sh_size, f->size))
-            continue;
+        if (!in_file(strh.sh_offset, strh.sh_size, f->size)) continue;
         const char *strtab = (const char *)d + strh.sh_offset;
         for (uint64_t k = 0; k < sh.sh_size / sizeof(Elf64_Sym); k++) {
             Elf64_Sym sym;
             memcpy(&sym, d + sh.sh_offset + k * sizeof(sym), sizeof(sym));
-            if (sym.st_name >= strh.sh_size)
-                continue;
+            if (sym.st_name >= strh.sh_size) continue;
             size_t maxlen = strh.sh_size - sym.st_name;
             if (strnlen(strtab + sym.st_name, maxlen) == strlen(name) &&
                 !memcmp(strtab + sym.st_name, name, strlen(name)))
@@ -263,8 +269,8 @@ int loader_load_elf(const struct physmap *pm, const struct loader_file *f, struc
         return -ENOEXEC;
     }
     if (eh.e_type != ET_EXEC) {
-        error_msg("'%s' is not an executable ELF (type %u); link it at a fixed address",
-                  f->path, eh.e_type);
+        error_msg("'%s' is not an executable ELF (type %u); link it at a fixed address", f->path,
+                  eh.e_type);
         return -ENOEXEC;
     }
     if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 512 ||
@@ -277,8 +283,7 @@ int loader_load_elf(const struct physmap *pm, const struct loader_file *f, struc
     for (unsigned i = 0; i < eh.e_phnum; i++) {
         Elf64_Phdr ph;
         memcpy(&ph, d + eh.e_phoff + i * sizeof(ph), sizeof(ph));
-        if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
-            continue;
+        if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
         if (ph.p_filesz > ph.p_memsz || !in_file(ph.p_offset, ph.p_filesz, f->size) ||
             ph.p_paddr + ph.p_memsz < ph.p_paddr) {
             error_msg("'%s': corrupt ELF segment %u", f->path, i);
@@ -293,10 +298,8 @@ int loader_load_elf(const struct physmap *pm, const struct loader_file *f, struc
         }
         memcpy(host, d + ph.p_offset, ph.p_filesz);
         memset(host + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
-        if (ph.p_paddr < out->low)
-            out->low = ph.p_paddr;
-        if (ph.p_paddr + ph.p_memsz > out->high)
-            out->high = ph.p_paddr + ph.p_memsz;
+        if (ph.p_paddr < out->low) out->low = ph.p_paddr;
+        if (ph.p_paddr + ph.p_memsz > out->high) out->high = ph.p_paddr + ph.p_memsz;
         loaded++;
     }
     if (!loaded) {
@@ -312,8 +315,7 @@ int loader_load_elf(const struct physmap *pm, const struct loader_file *f, struc
 int loader_load_raw(const struct physmap *pm, const struct loader_file *f, uint64_t addr,
                     uint64_t mem_size, const char *what)
 {
-    if (mem_size < f->size)
-        mem_size = f->size;
+    if (mem_size < f->size) mem_size = f->size;
     uint8_t *host = physmap_ram_ptr(pm, addr, mem_size ? mem_size : 1);
     if (!host) {
         error_msg("%s '%s' (%llu bytes at %#llx) does not fit in guest RAM (try a larger --mem)",

@@ -39,10 +39,10 @@ enum loader_kind {
 /* What a kernel file is, from its header alone. */
 struct loader_probe {
     enum loader_kind kind;
-    const char *arch;      /* "riscv64", "aarch64", "x86-64", ... or NULL */
-    uint64_t text_offset;  /* RISCV_IMAGE: load offset from the start of RAM */
-    uint64_t image_size;   /* RISCV_IMAGE: bytes of memory the kernel occupies */
-    uint16_t elf_machine;  /* ELF */
+    const char *arch;     /* "riscv64", "aarch64", "x86-64", ... or NULL */
+    uint64_t text_offset; /* RISCV_IMAGE: load offset from the start of RAM */
+    uint64_t image_size;  /* RISCV_IMAGE: bytes of memory the kernel occupies */
+    uint16_t elf_machine; /* ELF */
     bool elf64;
 };
 
@@ -55,9 +55,9 @@ int loader_probe(const struct loader_file *f, struct loader_probe *p)
 /* Result of loading an ELF. */
 struct loader_elf {
     uint64_t entry;
-    uint64_t low, high;     /* lowest and one past the highest loaded address */
-    uint64_t tohost;        /* address of the `tohost` symbol, 0 if none (HTIF) */
-    uint64_t fromhost;      /* `fromhost`, 0 if none */
+    uint64_t low, high; /* lowest and one past the highest loaded address */
+    uint64_t tohost;    /* address of the `tohost` symbol, 0 if none (HTIF) */
+    uint64_t fromhost;  /* `fromhost`, 0 if none */
 };
 
 /* Loads the PT_LOAD segments of a RISC-V ELF64 executable at their physical addresses. */

@@ -34,6 +34,11 @@ struct exec_options {
     enum exec_engine engine;
     unsigned max_block_insns;  /* 0: the default */
     unsigned opt_passes;       /* IR_OPT_* mask, default IR_OPT_ALL */
+    /* JIT (all 0: the defaults) */
+    size_t jit_cache;          /* code cache bytes (--jit-cache) */
+    unsigned jit_threshold;    /* --engine auto: interpreted runs before compiling */
+    unsigned sb_threshold;     /* compiled runs before a superblock retranslation; ~0u: never */
+    bool stats;                /* print statistics at exit (exec_report) */
 };
 
 /* Process-wide setup: which engine, block size. Call once before exec_ctx_new(). */
@@ -79,8 +84,26 @@ struct exec_stats {
     uint64_t insns_translated;
     uint64_t blocks_invalidated;
     uint64_t translate_ns;
+    /* the JIT */
+    uint64_t jit_blocks;        /* blocks compiled */
+    uint64_t jit_insns;         /* guest instructions in them */
+    uint64_t jit_bytes;         /* host code bytes emitted */
+    uint64_t jit_ns;            /* time compiling (IR to host code) */
+    uint64_t jit_flushes;       /* full code-cache flushes */
+    uint64_t jit_max_flush_ns;  /* the longest flush pause */
+    uint64_t jit_refused;       /* blocks the backend left to the interpreter */
+    uint64_t superblocks;       /* superblock retranslations */
 };
 void exec_get_stats(struct exec_stats *s);
+/* With exec_options.stats: print the statistics on stderr (called at process exit). */
+void exec_report(void);
+
+/*
+ * A host fault at host_pc: if it is inside generated code, the guest pc of the faulting
+ * instruction (the fault handler stores it in cpu->pc before cpu_exit_exception).
+ * Async-signal-safe.
+ */
+bool exec_host_pc_to_guest(uintptr_t host_pc, uint64_t *guest_pc);
 
 #define EXEC_PAGE_BITS 12
 #define EXEC_PAGE_SIZE (1ull << EXEC_PAGE_BITS)

@@ -100,6 +100,7 @@ struct tb {
     _Atomic uint8_t jit_state;
     bool trace;   /* a superblock: guest code not contiguous (fence.i always drops it) */
     uint16_t pad_jit;
+    struct tb *check_tb; /* check mode: the block predecoded for the shadow-memory run */
     struct iop code[];
 };
 
@@ -138,6 +139,7 @@ struct exec_global {
     _Atomic size_t n_retired;
     size_t live_bytes, budget;
     _Atomic uint64_t st_blocks, st_insns, st_inval, st_ns;
+    _Atomic uint64_t st_sb; /* superblocks */
 };
 extern struct exec_global exec_g;
 
@@ -163,8 +165,9 @@ void tb_ctx_unregister(struct exec_ctx *ctx);
 
 /* Retire every block (under the lock): a full flush (the JIT's code cache uses it). */
 void tb_flush_all_locked(void);
-/* Translate (pc, flags) again into ctx->ir as a superblock or as its tb was, and
- * compile it for the JIT (tiering). */
+/* The optimised IR of tb again (its bytes, its size): 0, or -ESTALE if they changed. */
+int tb_rebuild_ir(struct exec_ctx *ctx, struct tb *tb, struct ir_block *b);
+/* Compile tb for the JIT (tiering); one thread compiles a given tb. */
 void tb_jit_compile(struct exec_ctx *ctx, struct tb *tb);
 
 /* ---- interp_pre.c ---- */

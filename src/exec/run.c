@@ -1,7 +1,14 @@
 /*
  * The run loop: exec_run() finds or translates the block at (pc, tb_flags), chains the
- * exit that led to it, and runs the interpreter until something needs the caller.
- * Also the process-wide setup, per-vCPU contexts, and cpu_exit_exception().
+ * exit that led to it, and runs it (compiled code or the interpreter) until something
+ * needs the caller. Also the process-wide setup, per-vCPU contexts, engine selection and
+ * tiering, and cpu_exit_exception().
+ *
+ * Engines: interp never compiles; jit compiles every block when it is translated; auto
+ * interprets a block until it has run jit_threshold times, then compiles it; check
+ * compiles everything and runs each block under both engines (jit_check.c). A block the
+ * JIT refuses stays interpreted in every mode. With the JIT on, interpreted blocks are
+ * not chained, so every run of one passes here and is counted.
  *
  * Invariants:
  * - cpu->jmp_env points into the live exec_run() frame while guest code runs on this
@@ -19,23 +26,23 @@
 
 #include "core/log.h"
 #include "exec/exec_int.h"
+#include "exec/jit/jit.h"
 
 #define DEFAULT_MAX_BLOCK_INSNS 256u
+#define DEFAULT_JIT_THRESHOLD 16u
 #define MAX_BLOCK_INSNS 4096u /* insn counts in ops are 16 bits; frames are bounded */
 
 void exec_global_init(const struct exec_options *opt)
 {
-    static bool jit_note;
     exec_g.opt = *opt;
     if (!exec_g.opt.max_block_insns) exec_g.opt.max_block_insns = DEFAULT_MAX_BLOCK_INSNS;
     if (exec_g.opt.max_block_insns > MAX_BLOCK_INSNS) exec_g.opt.max_block_insns = MAX_BLOCK_INSNS;
+    if (!exec_g.opt.jit_threshold) exec_g.opt.jit_threshold = DEFAULT_JIT_THRESHOLD;
 #ifndef NDEBUG
     exec_g.debug_verify = true;
 #endif
-    if ((opt->engine == EXEC_JIT || opt->engine == EXEC_CHECK) && !jit_note) {
-        jit_note = true;
-        error_msg("the JIT is not built yet; using the interpreter");
-    }
+    if (exec_g.opt.engine != EXEC_INTERP && !jit_init(exec_g.opt.jit_cache))
+        exec_g.opt.engine = EXEC_INTERP; /* jit_init said why */
     tb_global_init();
     interp_init();
 }
@@ -108,10 +115,29 @@ static enum exec_result run_loop(struct cpu_common *cpu, struct exec_ctx *ctx)
         }
         /* when tracing, blocks are not chained: every entry passes here and is logged */
         bool trace = log_enabled(LOG_EXEC | LOG_CPU);
+        enum exec_engine eng = exec_g.opt.engine;
+        void *code = atomic_load_explicit(&tb->jit, memory_order_acquire);
+        if (!code && eng != EXEC_INTERP &&
+            atomic_load_explicit(&tb->jit_state, memory_order_relaxed) == 0 &&
+            (eng != EXEC_AUTO || ++tb->hits >= exec_g.opt.jit_threshold)) {
+            tb_jit_compile(ctx, tb);
+            code = atomic_load_explicit(&tb->jit, memory_order_acquire);
+        }
         if (from && !trace) tb_chain(from, tb);
         from = NULL;
         if (trace) log_block_entry(cpu, tb);
-        int r = interp_exec(cpu, ctx, tb, !trace, &from);
+        int r;
+        if (code && eng == EXEC_CHECK) {
+            r = jit_check_block(cpu, ctx, tb);
+        } else if (code) {
+            struct jit_ret jr = jit_run(cpu, code);
+            r = (int)jr.code;
+            from = jr.exit;
+        } else {
+            /* with the JIT on, the interpreter's jump-cache lookups would run blocks that
+             * have compiled code in the interpreter: it returns instead */
+            r = interp_exec(cpu, ctx, tb, !trace && eng == EXEC_INTERP, &from);
+        }
         if (r == INTERP_LOOKUP) continue;
         from = NULL;
         /* fence.i: in user mode code may have changed through another mapping, which page
@@ -142,6 +168,34 @@ enum exec_result exec_run(struct cpu_common *cpu)
     cpu->jmp_env = saved;
     tb_leave(ctx);
     return r;
+}
+
+bool exec_host_pc_to_guest(uintptr_t host_pc, uint64_t *guest_pc)
+{
+    return jit_host_pc_to_guest(host_pc, guest_pc);
+}
+
+void exec_report(void)
+{
+    if (!exec_g.opt.stats) return;
+    struct exec_stats s;
+    exec_get_stats(&s);
+    static const char *const names[] = {"interp", "jit", "auto", "check"};
+    fprintf(stderr,
+            "omnivm stats: engine %s\n"
+            "  translated %llu blocks, %llu guest insns, %.3f ms (%.1f ns/insn)\n"
+            "  invalidated %llu blocks\n"
+            "  jit: %llu blocks, %llu guest insns, %llu bytes, %.3f ms compiling (%.1f ns/insn),"
+            " %llu refused, %llu superblocks\n"
+            "  jit cache: %llu flushes, worst pause %.3f ms\n",
+            names[exec_g.opt.engine], (unsigned long long)s.blocks_translated,
+            (unsigned long long)s.insns_translated, s.translate_ns / 1e6,
+            s.insns_translated ? (double)s.translate_ns / (double)s.insns_translated : 0.0,
+            (unsigned long long)s.blocks_invalidated, (unsigned long long)s.jit_blocks,
+            (unsigned long long)s.jit_insns, (unsigned long long)s.jit_bytes, s.jit_ns / 1e6,
+            s.jit_insns ? (double)s.jit_ns / (double)s.jit_insns : 0.0,
+            (unsigned long long)s.jit_refused, (unsigned long long)s.superblocks,
+            (unsigned long long)s.jit_flushes, s.jit_max_flush_ns / 1e6);
 }
 
 _Noreturn void cpu_exit_exception(struct cpu_common *c, uint32_t cause, uint64_t tval)

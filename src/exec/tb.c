@@ -34,6 +34,7 @@
 
 #include "core/log.h"
 #include "exec/exec_int.h"
+#include "exec/jit/jit.h"
 #include "mem/tlb.h"
 
 struct exec_global exec_g = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -178,6 +179,7 @@ static void tb_retire_locked(struct tb *tb)
     /* chain slots of other blocks that lead here */
     for (struct tb_exit *e = tb->incoming; e; e = e->in_next) {
         atomic_store_explicit(&e->next, NULL, memory_order_release);
+        jit_unchain(e); /* a compiled source jumps to its exit stub again */
         e->in_pprev = NULL;
     }
     tb->incoming = NULL;
@@ -213,7 +215,7 @@ static void retire_commit_locked(void)
         __atomic_or_fetch(&c->cpu->exit_request, EXEC_KICK, __ATOMIC_RELAXED);
 }
 
-static void flush_all_locked(void)
+void tb_flush_all_locked(void)
 {
     for (size_t h = 0; h <= exec_g.hash_mask; h++) {
         struct tb *t;
@@ -235,6 +237,7 @@ static void reclaim_locked(void)
     while (exec_g.retired && exec_g.retired->retire_epoch && exec_g.retired->retire_epoch <= min) {
         struct tb *t = exec_g.retired;
         exec_g.retired = t->retire_next;
+        free(t->check_tb);
         free(t);
         atomic_fetch_sub_explicit(&exec_g.n_retired, 1, memory_order_relaxed);
     }
@@ -297,9 +300,17 @@ void tb_ctx_unregister(struct exec_ctx *ctx)
 /* Fork of a multi-threaded guest process (user mode): the child has only the forking
  * thread, so the cache lock must not be held across fork() by anyone else, and the
  * child must stop waiting for the other threads' vCPUs at safe points. */
-void exec_fork_prepare(void) { pthread_mutex_lock(&exec_g.lock); }
+void exec_fork_prepare(void)
+{
+    jit_fork_prepare(); /* lock order: the JIT's, then the cache's */
+    pthread_mutex_lock(&exec_g.lock);
+}
 
-void exec_fork_parent(void) { pthread_mutex_unlock(&exec_g.lock); }
+void exec_fork_parent(void)
+{
+    pthread_mutex_unlock(&exec_g.lock);
+    jit_fork_parent();
+}
 
 void exec_fork_child(struct cpu_common *self)
 {
@@ -308,6 +319,11 @@ void exec_fork_child(struct cpu_common *self)
         self->exec->next = NULL;
         exec_g.ctxs = self->exec;
     }
+    /* the JIT's code memory is shared with the parent until replaced; then every block
+     * (whose code is gone) is retired */
+    bool jit = jit_ready();
+    jit_fork_child();
+    if (jit) tb_flush_all_locked();
     pthread_mutex_unlock(&exec_g.lock);
 }
 
@@ -376,7 +392,7 @@ void tb_flush_changed(struct exec_ctx *ctx)
         struct tb *t = atomic_load_explicit(&exec_g.hash[h], memory_order_relaxed);
         while (t) {
             struct tb *next = atomic_load_explicit(&t->hash_next, memory_order_relaxed);
-            bool same = t->guest_size <= EXEC_CAP_MAX && cpu->fetch &&
+            bool same = !t->trace && t->guest_size <= EXEC_CAP_MAX && cpu->fetch &&
                         cpu->fetch(cpu, t->pc, ctx->cap_buf, t->guest_size) == 0 &&
                         code_hash(ctx->cap_buf, t->guest_size) == t->code_hash;
             if (!same) {
@@ -483,6 +499,11 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
             return NULL;
         }
         tb->code_hash = b->guest_size <= EXEC_CAP_MAX ? code_hash(ctx->cap_buf, b->guest_size) : 0;
+        if (exec_g.opt.engine == EXEC_JIT || exec_g.opt.engine == EXEC_CHECK) {
+            /* compiled before anyone can see it; a flush meanwhile is caught below */
+            int jr = jit_compile(ctx, tb, b, true);
+            atomic_store(&tb->jit_state, jr == 0 ? 2 : jr == -EBUSY ? 0 : 3);
+        }
         uint64_t last = page0;
         uint64_t end = pc + (b->guest_size ? b->guest_size - 1 : 0);
         if ((end >> EXEC_PAGE_BITS) != (pc >> EXEC_PAGE_BITS) && tb_key_page(cpu, end, &last) < 0) {
@@ -518,7 +539,11 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
             free(tb);
             return old;
         }
-        if (exec_g.live_bytes + tb->bytes > exec_g.budget) flush_all_locked();
+        if (atomic_load(&tb->jit) && tb->jit_gen != jit_gen()) {
+            atomic_store(&tb->jit, NULL); /* compiled into a flushed code cache */
+            atomic_store(&tb->jit_state, 0);
+        }
+        if (exec_g.live_bytes + tb->bytes > exec_g.budget) tb_flush_all_locked();
         struct tb_page *pg[2] = {page_get(tb->page[0], true),
                                  tb->n_pages > 1 ? page_get(tb->page[1], true) : NULL};
         if (!pg[0] || (tb->n_pages > 1 && !pg[1])) {
@@ -578,6 +603,16 @@ struct tb *tb_find(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, int *err)
 void tb_chain(struct tb_exit *from, struct tb *to)
 {
     if (atomic_load_explicit(&from->next, memory_order_relaxed) || from->pc != to->pc) return;
+    /* with the JIT on, only compiled blocks chain (to compiled blocks, by patching the
+     * jump): interpreted ones come back to the run loop, which counts them for tiering
+     * and moves to compiled code as soon as there is some; check mode runs block by block */
+    void *code = NULL;
+    if (exec_g.opt.engine != EXEC_INTERP) {
+        code = atomic_load_explicit(&to->jit, memory_order_acquire);
+        if (exec_g.opt.engine == EXEC_CHECK || !code || !from->jit_jmp ||
+            !atomic_load_explicit(&from->src->jit, memory_order_acquire))
+            return;
+    }
     /* system mode: a chained jump skips the lookup that checks the page mapping, so it
      * may only stay within the virtual page it was entered through (every entry into a
      * page passes a lookup, and the jump cache is flushed with the TLB), and never
@@ -594,8 +629,45 @@ void tb_chain(struct tb_exit *from, struct tb *to)
         from->in_pprev = &to->incoming;
         to->incoming = from;
         atomic_store_explicit(&from->next, to, memory_order_release);
+        if (code) jit_chain(from, code);
     }
     pthread_mutex_unlock(&exec_g.lock);
+}
+
+/* ---- JIT tiering ---- */
+
+/* The optimised IR of tb again, into b: the same bytes and size limit give the same IR.
+ * 0, or -ESTALE if the guest bytes changed (the block is about to be dropped). */
+int tb_rebuild_ir(struct exec_ctx *ctx, struct tb *tb, struct ir_block *b)
+{
+    struct cpu_common *cpu = ctx->cpu;
+    ir_block_reset(b, tb->pc, tb->tb_flags);
+    ctx->real_fetch = cpu->fetch;
+    ctx->cap_pc = tb->pc;
+    if (cpu->fetch) cpu->fetch = capture_fetch;
+    int r = cpu->arch->translate(cpu, b, tb->n_guest);
+    cpu->fetch = ctx->real_fetch;
+    if (r < 0 || b->oom || !b->n_insn) return r < 0 ? r : -ENOMEM;
+    if (b->n_guest != tb->n_guest || b->guest_size != tb->guest_size ||
+        (b->guest_size <= EXEC_CAP_MAX && code_hash(ctx->cap_buf, b->guest_size) != tb->code_hash))
+        return -ESTALE;
+    uint64_t t0 = now_ns();
+    ir_optimize(b, exec_g.opt.opt_passes);
+    atomic_fetch_add_explicit(&exec_g.st_ns, now_ns() - t0, memory_order_relaxed);
+    return 0;
+}
+
+/* A block the interpreter ran often enough: compile it. One thread compiles a block. */
+void tb_jit_compile(struct exec_ctx *ctx, struct tb *tb)
+{
+    uint8_t expect = 0;
+    if (!atomic_compare_exchange_strong(&tb->jit_state, &expect, 1)) return;
+    uint8_t st = 3;
+    if (tb_rebuild_ir(ctx, tb, &ctx->ir) == 0) {
+        int r = jit_compile(ctx, tb, &ctx->ir, false);
+        st = r == 0 ? 2 : r == -EBUSY ? 0 : 3;
+    }
+    atomic_store(&tb->jit_state, st);
 }
 
 /* ---- invalidation (exec.h) ---- */
@@ -656,4 +728,14 @@ void exec_get_stats(struct exec_stats *s)
     s->insns_translated = atomic_load(&exec_g.st_insns);
     s->blocks_invalidated = atomic_load(&exec_g.st_inval);
     s->translate_ns = atomic_load(&exec_g.st_ns);
+    struct jit_stats j;
+    jit_get_stats(&j);
+    s->jit_blocks = j.blocks;
+    s->jit_insns = j.guest_insns;
+    s->jit_bytes = j.bytes;
+    s->jit_ns = j.compile_ns;
+    s->jit_flushes = j.flushes;
+    s->jit_max_flush_ns = j.max_flush_ns;
+    s->jit_refused = j.refused;
+    s->superblocks = atomic_load(&exec_g.st_sb);
 }

@@ -112,6 +112,8 @@ enum ir_exit {
 #define IR_HELPER_STATE 0x2u  /* reads or writes guest state: GET/PUT forwarding stops here */
 #define IR_HELPER_PURE 0x4u   /* result depends only on args, no effects: may be dropped/CSE'd */
 #define IR_HELPER_FP 0x8u     /* reads fp_rm / writes fp_flags */
+#define IR_HELPER_VOLATILE 0x10u /* two calls may return different values (clocks): the
+                                    JIT's check mode does not compare blocks calling it */
 struct ir_helper {
     const char *name;
     void *fn;

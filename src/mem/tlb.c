@@ -222,7 +222,9 @@ static void install(struct tlb *t, unsigned mmu, uint64_t vaddr, const struct tl
             tx = page;
     }
     entry_clear(e);
-    e->addend = mr->kind == MEM_MMIO ? 0 : (uintptr_t)(mr->host + (ppage - mr->base)) - (uintptr_t)page;
+    e->addend = mr->kind == MEM_MMIO
+                    ? 0
+                    : (uintptr_t)(mr->host + (ppage - mr->base)) - (uintptr_t)page;
     __atomic_store_n(&a->ppage, ppage, __ATOMIC_RELAXED);
     a->mr = mr;
     a->asid = f->asid;
@@ -421,7 +423,7 @@ void *tlb_atomic_host(struct cpu_common *c, uint64_t addr, unsigned size_log2)
 {
     struct tlb *t = c->tlb;
     tlb_check_align(c, addr, size_log2, TLB_STORE);
-    void *p = tlb_fast(t, t->mmu_data, addr, size_log2, TLB_STORE);
+    void *p = tlb_fast_data(t, addr, size_log2, TLB_STORE);
     if (__builtin_expect(p != NULL, 1))
         return p;
     struct tlb_hit h;
@@ -469,9 +471,33 @@ int tlb_fetch(struct cpu_common *c, uint64_t addr, void *buf, unsigned len)
     return 0;
 }
 
+static unsigned code_seen_bit(uint64_t vaddr)
+{
+    uint64_t h = (vaddr >> TLB_PAGE_BITS) * 0x9e3779b97f4a7c15ull;
+    return (unsigned)(h >> (64 - 10)); /* 1024 bits */
+}
+
+bool tlb_code_seen(const struct tlb *t, uint64_t vaddr)
+{
+    unsigned b = code_seen_bit(vaddr);
+    return (t->code_seen[b / 64] >> (b % 64)) & 1;
+}
+
+void tlb_code_seen_clear(struct tlb *t) { memset(t->code_seen, 0, sizeof(t->code_seen)); }
+
+bool tlb_in_superpage(const struct tlb *t, uint64_t vaddr, unsigned mmu_mask)
+{
+    for (unsigned m = 0; m < TLB_NB_MMU; m++)
+        if ((mmu_mask >> m & 1) && large_covers(t, m, vaddr))
+            return true;
+    return false;
+}
+
 int tlb_code_page(struct cpu_common *c, uint64_t vaddr, uint64_t *ppage)
 {
     struct tlb *t = c->tlb;
+    unsigned b = code_seen_bit(vaddr);
+    t->code_seen[b / 64] |= 1ull << (b % 64);
     unsigned i = (unsigned)(vaddr >> TLB_PAGE_BITS) & (TLB_SIZE - 1);
     uint64_t tag = tag_load(&t->e[t->mmu_fetch][i].tag[TLB_FETCH]);
     if (__builtin_expect(tag != TLB_EMPTY && ((tag ^ vaddr) & TLB_PAGE_MASK) == 0, 1)) {
@@ -549,6 +575,7 @@ struct tlb *tlb_new(struct cpu_common *c, const struct physmap *pm, const struct
     t->pm = pm;
     t->ops = ops;
     t->cpu = c;
+    tlb_set_mmu(t, 0, 0);
     for (unsigned m = 0; m < TLB_NB_MMU; m++) {
         flush_index(t, m);
         for (unsigned i = 0; i < TLB_SIZE; i++)

@@ -52,6 +52,8 @@
 
 enum tlb_access { TLB_LOAD, TLB_STORE, TLB_FETCH };
 
+#define TLB_CODE_SEEN_WORDS 16
+
 #define TLB_PROT_R 1u
 #define TLB_PROT_W 2u
 #define TLB_PROT_X 4u
@@ -91,6 +93,9 @@ struct tlb_ops {
 };
 
 struct tlb {
+    /* e[mmu_data], first so that translated code reaches a data access's entry with
+     * ((struct tlb *)cpu->tlb)->data + ((addr >> TLB_PAGE_BITS) & (TLB_SIZE - 1)) */
+    struct tlb_entry *data;
     struct tlb_entry e[TLB_NB_MMU][TLB_SIZE];
     struct tlb_aux aux[TLB_NB_MMU][TLB_SIZE];
     uint64_t large_base[TLB_NB_MMU], large_mask[TLB_NB_MMU]; /* superpages; mask 0: none */
@@ -98,6 +103,9 @@ struct tlb {
     const struct physmap *pm;
     const struct tlb_ops *ops;
     struct cpu_common *cpu;
+    /* virtual pages tlb_code_page() was asked about since tlb_code_seen_clear(): a
+     * superset (bloom filter) of the pages the engine's jump cache can hold blocks of */
+    uint64_t code_seen[TLB_CODE_SEEN_WORDS];
     uint32_t fault_cause;         /* of the last failed tlb_fetch / tlb_code_page */
     uint64_t fault_tval;
     struct tlb *next;             /* every TLB, for the code-page hook */
@@ -113,6 +121,7 @@ static inline void tlb_set_mmu(struct tlb *t, unsigned data_idx, unsigned fetch_
 {
     t->mmu_data = data_idx;
     t->mmu_fetch = fetch_idx;
+    t->data = t->e[data_idx];
 }
 
 /* Flushes; mmu_mask has a bit per index. By ASID drops the non-global entries of asid. */
@@ -152,10 +161,20 @@ void *tlb_atomic_host(struct cpu_common *c, uint64_t addr, unsigned size_log2);
 void tlb_check_align(struct cpu_common *c, uint64_t addr, unsigned size_log2,
                      enum tlb_access acc);
 
+/* The data-access fast path: the current index's entry, one compare. */
+static inline void *tlb_fast_data(struct tlb *t, uint64_t addr, unsigned size_log2,
+                                  enum tlb_access acc)
+{
+    struct tlb_entry *e = &t->data[(addr >> TLB_PAGE_BITS) & (TLB_SIZE - 1)];
+    uint64_t tag = __atomic_load_n(&e->tag[acc], __ATOMIC_RELAXED);
+    if (__builtin_expect((addr & (TLB_PAGE_MASK | ((1ull << size_log2) - 1))) == tag, 1))
+        return (void *)(uintptr_t)(addr + e->addend);
+    return NULL;
+}
+
 static inline uint64_t tlb_load(struct cpu_common *c, uint64_t addr, unsigned size_log2)
 {
-    struct tlb *t = c->tlb;
-    const void *h = tlb_fast(t, t->mmu_data, addr, size_log2, TLB_LOAD);
+    const void *h = tlb_fast_data(c->tlb, addr, size_log2, TLB_LOAD);
     if (__builtin_expect(h != NULL, 1)) {
         switch (size_log2) {
         case 0: return *(const uint8_t *)h;
@@ -170,8 +189,7 @@ static inline uint64_t tlb_load(struct cpu_common *c, uint64_t addr, unsigned si
 static inline void tlb_store(struct cpu_common *c, uint64_t addr, unsigned size_log2,
                              uint64_t val)
 {
-    struct tlb *t = c->tlb;
-    void *h = tlb_fast(t, t->mmu_data, addr, size_log2, TLB_STORE);
+    void *h = tlb_fast_data(c->tlb, addr, size_log2, TLB_STORE);
     if (__builtin_expect(h != NULL, 1)) {
         switch (size_log2) {
         case 0: *(uint8_t *)h = (uint8_t)val; return;
@@ -192,6 +210,14 @@ int tlb_fetch(struct cpu_common *c, uint64_t addr, void *buf, unsigned len);
 /* The physical address of the page a fetch at vaddr reads (the translation cache keys
  * blocks by it); -EFAULT (fault_cause/fault_tval set) if vaddr cannot be fetched. */
 int tlb_code_page(struct cpu_common *c, uint64_t vaddr, uint64_t *ppage);
+/* May blocks of virtual page vaddr have been looked up (tlb_code_page) since the last
+ * tlb_code_seen_clear()? A false "no" is impossible; the guest uses it to skip flushing
+ * the jump cache on a flush of a single data page. Superpages: see large_covers(). */
+bool tlb_code_seen(const struct tlb *t, uint64_t vaddr);
+void tlb_code_seen_clear(struct tlb *t);
+/* Is vaddr inside a superpage translation some index in mmu_mask may still hold? */
+bool tlb_in_superpage(const struct tlb *t, uint64_t vaddr, unsigned mmu_mask);
+
 /* Physical page paddr may hold translated code (the hook exec calls; exported for tests). */
 void tlb_code_page_hook(uint64_t paddr);
 /* A device wrote [paddr, paddr+len) of guest RAM behind the TLBs' back (DMA through

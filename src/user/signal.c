@@ -258,6 +258,12 @@ static void host_fault(int sig, siginfo_t *si, void *uc)
         uint32_t cause = sig == SIGBUS ? LU_EXCP_BUS_ADRERR
                          : (f & LU_PAGE_VALID) ? CPU_EXCP_SEGV_ACCERR : CPU_EXCP_SEGV_MAPERR;
         lu_host_setmask(m);
+#if defined(__x86_64__)
+        /* inside JIT code cpu->pc is stale: the code's pc map knows the instruction */
+        uint64_t gpc;
+        if (exec_host_pc_to_guest((uintptr_t)u->uc_mcontext.gregs[REG_RIP], &gpc))
+            t->cpu->pc = gpc;
+#endif
         cpu_exit_exception(t->cpu, cause, g);
     }
     host_bug(sig, si, uc);

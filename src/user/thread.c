@@ -226,6 +226,7 @@ void lu_thread_exit_record(struct lu_thread *t)
 
 _Noreturn static void exit_group(int code)
 {
+    exec_report(); /* --stats */
     if (log_file)
         fflush(log_file);
     syscall(SYS_exit_group, code & 0xff);

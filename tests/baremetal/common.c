@@ -49,8 +49,7 @@ void print_dec(uint64_t v)
 
 void exit_test(int code)
 {
-    if (code < 0 || code > 255)
-        code = 255;
+    if (code < 0 || code > 255) code = 255;
     if (code)
         print("baremetal: FAILED\n");
     else
@@ -94,8 +93,7 @@ void m_trap_c(struct frame *f)
     m_last.tval = tval;
     m_last.status = csr_read(mstatus);
     m_last.count++;
-    if (m_hook && m_hook(f, cause, epc, tval))
-        return;
+    if (m_hook && m_hook(f, cause, epc, tval)) return;
     if (cause & CAUSE_INTR) {
         print("unexpected M-mode interrupt ");
         print_hex(cause);
@@ -113,8 +111,7 @@ void s_trap_c(struct frame *f)
     s_last.tval = tval;
     s_last.status = csr_read(sstatus);
     s_last.count++;
-    if (s_hook && s_hook(f, cause, epc, tval))
-        return;
+    if (s_hook && s_hook(f, cause, epc, tval)) return;
     if (cause & CAUSE_INTR) {
         print("unexpected S-mode interrupt ");
         print_hex(cause);
@@ -134,8 +131,7 @@ int wait_flag(volatile uint64_t *flag, uint64_t ticks)
 {
     uint64_t end = *CLINT_MTIME + ticks;
     while (!*flag)
-        if (*CLINT_MTIME > end)
-            return 0;
+        if (*CLINT_MTIME > end) return 0;
     return 1;
 }
 

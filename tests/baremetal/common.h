@@ -86,13 +86,11 @@ void check_fail(int line, const char *what, uint64_t got, uint64_t want);
 #define CHECK_EQ(got, want)                                                                        \
     do {                                                                                           \
         uint64_t g_ = (uint64_t)(got), w_ = (uint64_t)(want);                                      \
-        if (g_ != w_)                                                                              \
-            check_fail(__LINE__, #got " == " #want, g_, w_);                                       \
+        if (g_ != w_) check_fail(__LINE__, #got " == " #want, g_, w_);                             \
     } while (0)
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
-        if (!(cond))                                                                               \
-            check_fail(__LINE__, #cond, 0, 0);                                                     \
+        if (!(cond)) check_fail(__LINE__, #cond, 0, 0);                                            \
     } while (0)
 
 /* From crt.S: run fn in mode 0 (U) or 1 (S) until it returns. */
@@ -100,9 +98,15 @@ void run_in_mode(unsigned mode, void (*fn)(void));
 extern char s_trap_entry[], m_trap_entry[];
 
 /* Length of the instruction at pc (2 or 4), read with the current translation. */
-static inline unsigned insn_len(uint64_t pc) { return (*(volatile uint16_t *)pc & 3) == 3 ? 4 : 2; }
+static inline unsigned insn_len(uint64_t pc)
+{
+    return (*(volatile uint16_t *)pc & 3) == 3 ? 4 : 2;
+}
 
-static inline uint64_t hartid(void) { return csr_read(mhartid); }
+static inline uint64_t hartid(void)
+{
+    return csr_read(mhartid);
+}
 
 /* mtime-bounded wait: returns 1 once *flag != 0, 0 after `ticks` of mtime */
 int wait_flag(volatile uint64_t *flag, uint64_t ticks);

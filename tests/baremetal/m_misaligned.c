@@ -47,7 +47,10 @@ static uint64_t bytes_le(const uint8_t *p, int n)
     return v;
 }
 
-static int sext32(uint64_t v) { return (int)(int32_t)v; }
+static int sext32(uint64_t v)
+{
+    return (int)(int32_t)v;
+}
 
 static void check_load(int line, uint8_t *p, int size)
 {
@@ -55,10 +58,8 @@ static void check_load(int line, uint8_t *p, int size)
     uint64_t v = size == 8 ? load64(p) : size == 4 ? load32(p) : loadu16(p);
     if (m_last.count == 0) {
         uint64_t want = bytes_le(p, size);
-        if (size == 4)
-            want = (uint64_t)(int64_t)sext32(want);
-        if (v != want)
-            check_fail(line, "misaligned load value", v, want);
+        if (size == 4) want = (uint64_t)(int64_t)sext32(want);
+        if (v != want) check_fail(line, "misaligned load value", v, want);
     } else if (m_last.cause != CAUSE_MISALIGNED_LOAD || m_last.tval != (uint64_t)p) {
         check_fail(line, "misaligned load trap (cause, tval)", m_last.cause, m_last.tval);
     }

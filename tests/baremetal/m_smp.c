@@ -15,7 +15,10 @@ static void hammer(void)
 {
     for (int i = 0; i < ROUNDS; i++) {
         uint32_t one = 1, old;
-        __asm__ volatile("amoadd.w %0, %2, (%1)" : "=r"(old) : "r"(&amo_counter), "r"(one) : "memory");
+        __asm__ volatile("amoadd.w %0, %2, (%1)"
+                         : "=r"(old)
+                         : "r"(&amo_counter), "r"(one)
+                         : "memory");
         uint64_t tmp, fail;
         __asm__ volatile("1: lr.d %0, (%2)\n"
                          "   addi %0, %0, 1\n"
@@ -29,8 +32,7 @@ static void hammer(void)
 
 static int ipi_hook(struct frame *f, uint64_t cause, uint64_t epc, uint64_t tval)
 {
-    if (cause != (CAUSE_INTR | IRQ_MSI))
-        return 0;
+    if (cause != (CAUSE_INTR | IRQ_MSI)) return 0;
     *CLINT_MSIP(hartid()) = 0;
     h1_ipis++;
     f->x[0] = epc;

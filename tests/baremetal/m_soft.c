@@ -11,8 +11,7 @@ extern char vec_table[];
 
 static int soft_hook(struct frame *f, uint64_t cause, uint64_t epc, uint64_t tval)
 {
-    if (cause != (CAUSE_INTR | IRQ_MSI))
-        return 0;
+    if (cause != (CAUSE_INTR | IRQ_MSI)) return 0;
     *CLINT_MSIP(0) = 0;
     soft_hits++;
     f->x[0] = epc;
@@ -59,8 +58,7 @@ static int wait_mip(uint64_t bit, int want)
 {
     uint64_t end = *CLINT_MTIME + 10000000;
     while (!!(csr_read(mip) & (1ull << bit)) != want)
-        if (*CLINT_MTIME > end)
-            return 0;
+        if (*CLINT_MTIME > end) return 0;
     return 1;
 }
 

@@ -9,8 +9,7 @@ static volatile uint64_t fired, fired_at, target;
 
 static int timer_hook(struct frame *f, uint64_t cause, uint64_t epc, uint64_t tval)
 {
-    if (cause != (CAUSE_INTR | IRQ_MTI))
-        return 0;
+    if (cause != (CAUSE_INTR | IRQ_MTI)) return 0;
     fired_at = *CLINT_MTIME;
     *CLINT_MTIMECMP(0) = ~0ull; /* lowers MTIP */
     fired++;
@@ -22,8 +21,7 @@ static int wait_mip(uint64_t bit, int want, uint64_t ticks)
 {
     uint64_t end = *CLINT_MTIME + ticks;
     while (!!(csr_read(mip) & (1ull << bit)) != want)
-        if (*CLINT_MTIME > end)
-            return 0;
+        if (*CLINT_MTIME > end) return 0;
     return 1;
 }
 

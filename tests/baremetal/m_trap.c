@@ -82,8 +82,7 @@ int main(void)
     csr_write(mepc, 0x80001234);
     CHECK_EQ(csr_read(mepc), 0x80001234);
     csr_write(mepc, 0x80001235); /* bit 0 of mepc is always zero */
-    if (!ON_QEMU)
-        CHECK_EQ(csr_read(mepc) & 1, 0);
+    if (!ON_QEMU) CHECK_EQ(csr_read(mepc) & 1, 0);
     CHECK_EQ(csr_read(mhartid), 0);
     uint64_t misa = csr_read(misa);
     CHECK_EQ(misa >> 62, 2); /* MXL = 64 */

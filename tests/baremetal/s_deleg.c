@@ -11,8 +11,7 @@ static volatile uint64_t ill_cause, ill_epc, ill_tval, ill_status, bk_cause, bk_
 
 static int ssi_hook(struct frame *f, uint64_t cause, uint64_t epc, uint64_t tval)
 {
-    if (cause != (CAUSE_INTR | IRQ_SSI))
-        return 0;
+    if (cause != (CAUSE_INTR | IRQ_SSI)) return 0;
     csr_clear(sip, 1ull << IRQ_SSI);
     ssi_hits++;
     f->x[0] = epc;

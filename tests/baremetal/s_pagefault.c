@@ -7,12 +7,12 @@
  */
 #include "vm.h"
 
-#define VA_RO 0x40001000ull   /* R */
-#define VA_NONE 0x40002000ull /* not valid */
-#define VA_DATA 0x40003000ull /* R W, not X */
-#define VA_USER 0x40004000ull /* U R W */
-#define VA_XO 0x40005000ull   /* X only */
-#define VA_WONLY 0x40006000ull /* W without R: reserved encoding */
+#define VA_RO 0x40001000ull      /* R */
+#define VA_NONE 0x40002000ull    /* not valid */
+#define VA_DATA 0x40003000ull    /* R W, not X */
+#define VA_USER 0x40004000ull    /* U R W */
+#define VA_XO 0x40005000ull      /* X only */
+#define VA_WONLY 0x40006000ull   /* W without R: reserved encoding */
 #define VA_BADMEGA 0x40200000ull /* 2 MiB leaf with a misaligned PPN */
 
 struct expect {
@@ -25,8 +25,7 @@ static uint64_t *ro_pg, *data_pg, *user_pg, *xo_pg;
 /* A fetch fault leaves no instruction to skip: resume at the caller (ra). */
 static int fetch_hook(struct frame *f, uint64_t cause, uint64_t epc, uint64_t tval)
 {
-    if (cause != CAUSE_FETCH_PAGE)
-        return 0;
+    if (cause != CAUSE_FETCH_PAGE) return 0;
     f->x[0] = f->x[1];
     return 1;
 }
@@ -41,22 +40,40 @@ static void record(int i, uint64_t before)
 static void s_body(void)
 {
     uint64_t b;
-    b = s_last.count; ld_va(VA_NONE + 0x10); record(0, b);
-    b = s_last.count; sd_va(VA_NONE + 0x18, 1); record(1, b);
-    b = s_last.count; sd_va(VA_RO + 0x20, 1); record(2, b);
-    b = s_last.count; ld_va(VA_USER); record(3, b);            /* U page, SUM = 0 */
+    b = s_last.count;
+    ld_va(VA_NONE + 0x10);
+    record(0, b);
+    b = s_last.count;
+    sd_va(VA_NONE + 0x18, 1);
+    record(1, b);
+    b = s_last.count;
+    sd_va(VA_RO + 0x20, 1);
+    record(2, b);
+    b = s_last.count;
+    ld_va(VA_USER);
+    record(3, b); /* U page, SUM = 0 */
     csr_set(sstatus, MSTATUS_SUM);
-    ok_user_sum = ld_va(VA_USER);                               /* allowed now */
+    ok_user_sum = ld_va(VA_USER); /* allowed now */
     csr_clear(sstatus, MSTATUS_SUM);
-    b = s_last.count; ld_va(VA_XO + 8); record(4, b);           /* X-only, MXR = 0 */
+    b = s_last.count;
+    ld_va(VA_XO + 8);
+    record(4, b); /* X-only, MXR = 0 */
     csr_set(sstatus, MSTATUS_MXR);
     ok_xo_mxr = ld_va(VA_XO + 8);
     csr_clear(sstatus, MSTATUS_MXR);
-    b = s_last.count; ld_va(VA_BADMEGA + 0x40); record(5, b);
-    b = s_last.count; ld_va(VA_WONLY); record(6, b);
+    b = s_last.count;
+    ld_va(VA_BADMEGA + 0x40);
+    record(5, b);
+    b = s_last.count;
+    ld_va(VA_WONLY);
+    record(6, b);
     s_hook = fetch_hook;
-    b = s_last.count; ((void (*)(void))VA_DATA)(); record(7, b); /* not executable */
-    b = s_last.count; ((void (*)(void))VA_NONE)(); record(8, b);
+    b = s_last.count;
+    ((void (*)(void))VA_DATA)();
+    record(7, b); /* not executable */
+    b = s_last.count;
+    ((void (*)(void))VA_NONE)();
+    record(8, b);
     s_hook = 0;
 }
 
@@ -83,8 +100,8 @@ int main(void)
     map(VA_WONLY, (uint64_t)data_pg, PTE_W | PTE_A | PTE_D, 0);
     map(VA_BADMEGA, 0x80601000ull, PTE_R | PTE_W | PTE_A | PTE_D, 1);
 
-    csr_write(medeleg, (1ull << CAUSE_LOAD_PAGE) | (1ull << CAUSE_STORE_PAGE) |
-                           (1ull << CAUSE_FETCH_PAGE));
+    csr_write(medeleg,
+              (1ull << CAUSE_LOAD_PAGE) | (1ull << CAUSE_STORE_PAGE) | (1ull << CAUSE_FETCH_PAGE));
     csr_write(stvec, (uint64_t)s_trap_entry);
     vm_enable();
     run_in_mode(1, s_body);
@@ -92,10 +109,10 @@ int main(void)
     static const struct {
         uint64_t cause, tval;
     } want[9] = {
-        {CAUSE_LOAD_PAGE, VA_NONE + 0x10},   {CAUSE_STORE_PAGE, VA_NONE + 0x18},
-        {CAUSE_STORE_PAGE, VA_RO + 0x20},    {CAUSE_LOAD_PAGE, VA_USER},
-        {CAUSE_LOAD_PAGE, VA_XO + 8},        {CAUSE_LOAD_PAGE, VA_BADMEGA + 0x40},
-        {CAUSE_LOAD_PAGE, VA_WONLY},         {CAUSE_FETCH_PAGE, VA_DATA},
+        {CAUSE_LOAD_PAGE, VA_NONE + 0x10}, {CAUSE_STORE_PAGE, VA_NONE + 0x18},
+        {CAUSE_STORE_PAGE, VA_RO + 0x20},  {CAUSE_LOAD_PAGE, VA_USER},
+        {CAUSE_LOAD_PAGE, VA_XO + 8},      {CAUSE_LOAD_PAGE, VA_BADMEGA + 0x40},
+        {CAUSE_LOAD_PAGE, VA_WONLY},       {CAUSE_FETCH_PAGE, VA_DATA},
         {CAUSE_FETCH_PAGE, VA_NONE},
     };
     for (int i = 0; i < 9; i++) {

@@ -10,8 +10,7 @@ static volatile uint64_t sti_hits, sti_at, sti_target, t_a, t_b, stce_mode;
 
 static int sti_hook(struct frame *f, uint64_t cause, uint64_t epc, uint64_t tval)
 {
-    if (cause != (CAUSE_INTR | IRQ_STI))
-        return 0;
+    if (cause != (CAUSE_INTR | IRQ_STI)) return 0;
     if (stce_mode) {
         sti_at = csr_read(time);
         csr_write(stimecmp, ~0ull); /* lowers STIP */
@@ -27,8 +26,7 @@ static int sti_hook(struct frame *f, uint64_t cause, uint64_t epc, uint64_t tval
 /* M-mode side: the S handler's ecall clears STIP (an SBI set_timer in miniature) */
 static int m_ecall_hook(struct frame *f, uint64_t cause, uint64_t epc, uint64_t tval)
 {
-    if (cause != CAUSE_ECALL_S || f->x[17] != 1)
-        return 0;
+    if (cause != CAUSE_ECALL_S || f->x[17] != 1) return 0;
     csr_clear(mip, 1ull << IRQ_STI);
     f->x[0] = epc + 4;
     return 1;

@@ -6,10 +6,10 @@
  */
 #include "vm.h"
 
-#define VA_DATA 0x40000000ull  /* 4 KiB, RW, A=D=0 */
-#define VA_RO 0x40001000ull    /* 4 KiB, R, A=0 */
-#define VA_CODE 0x40003000ull  /* 4 KiB, X */
-#define VA_MEGA 0x40400000ull  /* 2 MiB megapage */
+#define VA_DATA 0x40000000ull /* 4 KiB, RW, A=D=0 */
+#define VA_RO 0x40001000ull   /* 4 KiB, R, A=0 */
+#define VA_CODE 0x40003000ull /* 4 KiB, X */
+#define VA_MEGA 0x40400000ull /* 2 MiB megapage */
 
 static uint64_t *data_pg, *ro_pg, *mega_pa;
 static uint32_t *code_pg;
@@ -54,8 +54,8 @@ int main(void)
     map(VA_CODE, (uint64_t)code_pg, PTE_X | PTE_A, 0);
     map(VA_MEGA, (uint64_t)mega_pa, PTE_R | PTE_W | PTE_A | PTE_D, 1);
 
-    csr_write(medeleg, (1ull << CAUSE_LOAD_PAGE) | (1ull << CAUSE_STORE_PAGE) |
-                           (1ull << CAUSE_FETCH_PAGE));
+    csr_write(medeleg,
+              (1ull << CAUSE_LOAD_PAGE) | (1ull << CAUSE_STORE_PAGE) | (1ull << CAUSE_FETCH_PAGE));
     csr_write(stvec, (uint64_t)s_trap_entry);
     vm_enable();
     CHECK_EQ(csr_read(satp), satp_value());

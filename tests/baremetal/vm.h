@@ -36,7 +36,10 @@ static void *page_alloc(void)
     return p;
 }
 
-static unsigned vpn(uint64_t va, int level) { return (unsigned)(va >> (12 + 9 * level)) & 511; }
+static unsigned vpn(uint64_t va, int level)
+{
+    return (unsigned)(va >> (12 + 9 * level)) & 511;
+}
 
 /* The PTE slot for va at `level` (0: 4 KiB, 1: 2 MiB, 2: 1 GiB), creating tables above. */
 static uint64_t *pte_slot(uint64_t va, int level)
@@ -44,8 +47,7 @@ static uint64_t *pte_slot(uint64_t va, int level)
     uint64_t *t = vm_root;
     for (int l = VM_LEVELS - 1; l > level; l--) {
         uint64_t *e = &t[vpn(va, l)];
-        if (!(*e & PTE_V))
-            *e = ((uint64_t)page_alloc() >> 12) << 10 | PTE_V;
+        if (!(*e & PTE_V)) *e = ((uint64_t)page_alloc() >> 12) << 10 | PTE_V;
         t = (uint64_t *)((*e >> 10) << 12);
     }
     return &t[vpn(va, level)];
@@ -56,7 +58,10 @@ static void map(uint64_t va, uint64_t pa, uint64_t flags, int level)
     *pte_slot(va, level) = (pa >> 12) << 10 | flags | PTE_V;
 }
 
-static uint64_t satp_value(void) { return SATP_MODE << 60 | (uint64_t)vm_root >> 12; }
+static uint64_t satp_value(void)
+{
+    return SATP_MODE << 60 | (uint64_t)vm_root >> 12;
+}
 
 static void vm_init(void)
 {
@@ -71,8 +76,14 @@ static void vm_enable(void)
     __asm__ volatile("sfence.vma" ::: "memory");
 }
 
-static inline void sfence_va(uint64_t va) { __asm__ volatile("sfence.vma %0, zero" ::"r"(va) : "memory"); }
-static inline void sfence_all(void) { __asm__ volatile("sfence.vma" ::: "memory"); }
+static inline void sfence_va(uint64_t va)
+{
+    __asm__ volatile("sfence.vma %0, zero" ::"r"(va) : "memory");
+}
+static inline void sfence_all(void)
+{
+    __asm__ volatile("sfence.vma" ::: "memory");
+}
 
 static inline uint64_t ld_va(uint64_t va)
 {
@@ -81,6 +92,9 @@ static inline uint64_t ld_va(uint64_t va)
     return v;
 }
 
-static inline void sd_va(uint64_t va, uint64_t v) { __asm__ volatile("sd %0, 0(%1)" ::"r"(v), "r"(va) : "memory"); }
+static inline void sd_va(uint64_t va, uint64_t v)
+{
+    __asm__ volatile("sd %0, 0(%1)" ::"r"(v), "r"(va) : "memory");
+}
 
 #endif

@@ -6,7 +6,9 @@
 # Parameters come from the kernel command line (the kernel passes NAME=VALUE words to init
 # as environment variables): disk_sha (sha256 of /dev/vda as the host wrote it), port (an
 # HTTP server on the host loopback, reached as 10.0.2.2 through slirp), file_sha (sha256 of
-# its /file), harts (expected number of online harts).
+# its /file), harts (expected number of online harts), token (for the port-forwarding
+# check: the guest serves it on port 8080, the host fetches it through hostfwd and
+# leaves its verdict in the HTTP server's /hostfwd-result).
 ok() { echo "OMNIVM-CHECK ok $1"; }
 bad() { echo "OMNIVM-CHECK fail $1: $2"; }
 
@@ -21,24 +23,52 @@ else
     bad smp "online=$online, want 0-$want"
 fi
 
+# the disks by size (transports may probe them in either order): the 8 MiB read-write
+# disk and the 4 MiB read-only one
+rw=
+ro=
+for d in /dev/vd?; do
+    [ -b "$d" ] || continue
+    case $(blockdev --getsize64 "$d") in
+    8388608) rw=$d ;;
+    4194304) ro=$d ;;
+    esac
+done
+
 # virtio-blk: the whole disk reads back as the host wrote it
-if [ -b /dev/vda ]; then
-    got=$(sha256sum /dev/vda | cut -d' ' -f1)
+if [ -n "$rw" ]; then
+    got=$(sha256sum "$rw" | cut -d' ' -f1)
     if [ "$got" = "$disk_sha" ]; then ok disk_read; else bad disk_read "sha256 $got"; fi
     # write a known pattern: 64 KiB at offset 1 MiB, synced; the host checks the file
     yes "omnivm disk pattern 0123456789abcdef" | head -c 65536 > /tmp/pattern
-    if dd if=/tmp/pattern of=/dev/vda bs=4096 seek=256 conv=fsync 2>/dev/null; then
+    if dd if=/tmp/pattern of="$rw" bs=4096 seek=256 conv=fsync 2>/dev/null; then
         sync
         echo 3 > /proc/sys/vm/drop_caches
         a=$(sha256sum < /tmp/pattern | cut -d' ' -f1)
-        b=$(dd if=/dev/vda bs=4096 skip=256 count=16 2>/dev/null | sha256sum | cut -d' ' -f1)
+        b=$(dd if="$rw" bs=4096 skip=256 count=16 2>/dev/null | sha256sum | cut -d' ' -f1)
         if [ "$a" = "$b" ]; then ok disk_write; else bad disk_write "read back $b, want $a"; fi
     else
         bad disk_write "dd failed"
     fi
 else
-    bad disk_read "no /dev/vda"
-    bad disk_write "no /dev/vda"
+    bad disk_read "no 8 MiB disk"
+    bad disk_write "no 8 MiB disk"
+fi
+
+# a read-only disk: readable, marked read-only, writes refused
+if [ -n "$ro" ]; then
+    got=$(sha256sum "$ro" | cut -d' ' -f1)
+    if [ "$got" != "$ro_sha" ]; then
+        bad disk_readonly "sha256 $got"
+    elif [ "$(blockdev --getro "$ro")" != 1 ]; then
+        bad disk_readonly "not marked read-only"
+    elif dd if=/tmp/pattern of="$ro" bs=4096 count=1 conv=fsync 2>/dev/null; then
+        bad disk_readonly "a write succeeded"
+    else
+        ok disk_readonly
+    fi
+else
+    bad disk_readonly "no 4 MiB disk"
 fi
 
 # virtio-net through slirp: DHCP, then HTTP from the host's loopback
@@ -61,6 +91,24 @@ if ip link show eth0 >/dev/null 2>&1; then
 else
     bad dhcp "no eth0"
     bad net_http "no eth0"
+fi
+
+# slirp port forwarding, host -> guest: busybox httpd serves the token, the host fetches it
+# through its forwarded port and publishes "ok" (or what it saw) on its own server
+if [ -n "$token" ] && ip link show eth0 >/dev/null 2>&1; then
+    mkdir -p /www
+    echo "$token" > /www/token.txt
+    httpd -p 8080 -h /www
+    echo "OMNIVM-CHECK hostfwd-ready"
+    res=
+    i=0
+    while [ $i -lt 240 ]; do
+        res=$(wget -q -T 5 -O - "http://10.0.2.2:$port/hostfwd-result" 2>/dev/null) && break
+        res=
+        sleep 0.5
+        i=$((i + 1))
+    done
+    if [ "$res" = ok ]; then ok hostfwd; else bad hostfwd "host result '${res:-none}'"; fi
 fi
 
 # virtio-rng: the hw_random core uses it, and /dev/hwrng gives bytes

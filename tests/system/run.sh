@@ -7,14 +7,17 @@
 #   disk_read   /dev/vda's sha256 as written      disk_write a pattern written and re-read
 #   dhcp        slirp's DHCP lease 10.0.2.15      net_http   a file from the host's loopback
 #   rng         virtio-rng behind /dev/hwrng      disk_host  the pattern is in the host file,
-#                                                            the rest of the disk unchanged
+#   hostfwd     the host fetches a file from a               the rest of the disk unchanged
+#               guest server via hostfwd          disk_readonly  a ",readonly" disk reads
+#                                                            back, refuses writes, stays as is
 #   poweroff    the guest powered off and omnivm exited with status 0
 # Then the interactive console on a pseudo-terminal (console_test.py: shell, raw mode,
 # Ctrl-C to the guest, Ctrl-A H / Ctrl-A X, terminal restored) and the `run` bad-input
 # checks (badinput.sh). The boot time to the check is printed as a "# " comment line. With SYSTEM_RUNNER=qemu the same boot runs on qemu-system-riscv64
 # (the yardstick; same kernel, initramfs, firmware and devices).
 # Environment: OMNIVM, ENGINES, SHARED, TESTOUT (from tests/run), SYSTEM_TIMEOUT (seconds,
-# default 1800), SYSTEM_RUNNER, SYSTEM_SMP (default 2).
+# default 1800), SYSTEM_RUNNER, SYSTEM_SMP (default 2), SYSTEM_QUICK=1 (only the boot
+# check: no console or bad-input tests; for bootbench.sh).
 set -u
 ulimit -c 0
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,9 +31,10 @@ tmo=${SYSTEM_TIMEOUT:-1800}
 runner=${SYSTEM_RUNNER:-}
 smp=${SYSTEM_SMP:-2}
 fw=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
-checks=(smp disk_read disk_write dhcp net_http rng)
+checks=(smp disk_read disk_write disk_readonly dhcp net_http hostfwd rng)
 
-"$here/badinput.sh"
+quick=${SYSTEM_QUICK:-0}
+[ "$quick" = 1 ] || "$here/badinput.sh"
 
 kernel=$shared/guests/riscv64/Image
 if [ ! -f "$kernel" ]; then
@@ -70,12 +74,30 @@ print(s.server_address[1])
 s.serve_forever()
 EOF
 server_pid=$!
-for _ in $(seq 50); do [ -s "$out/http.port" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -s "$out/http.port" ] && break; sleep 0.1; done
 port=$(head -n 1 "$out/http.port")
 if [ -z "$port" ]; then
     echo "not ok system/boot: the HTTP server did not start"
     exit 0
 fi
+
+# a free host port for the forwarding check (bound and released: a small race, fine here)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# Waits for the guest's "hostfwd-ready", fetches the token through the forwarded port and
+# publishes the verdict for the guest at /hostfwd-result on the HTTP server.
+hostfwd_helper() {
+    local log=$1 hport=$2 token=$3 i got
+    rm -f "$out/www/hostfwd-result"
+    for ((i = 0; i < tmo * 2; i++)); do
+        grep -aq "OMNIVM-CHECK hostfwd-ready" "$log" 2>/dev/null && break
+        sleep 0.5
+    done
+    got=$(python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen("http://127.0.0.1:%s/token.txt" % sys.argv[1], timeout=30).read().decode().strip())' "$hport" 2>&1 | tail -n 1)
+    if [ "$got" = "$token" ]; then echo ok; else echo "got:$got"; fi >"$out/www/hostfwd-result.tmp"
+    mv "$out/www/hostfwd-result.tmp" "$out/www/hostfwd-result"
+}
 
 if [ -n "$runner" ]; then runs=(qemu); else read -r -a runs <<<"$engines"; fi
 for e in "${runs[@]}"; do
@@ -83,23 +105,38 @@ for e in "${runs[@]}"; do
     head -c 8388608 /dev/urandom >"$disk"
     disk_sha=$(sha256sum "$disk" | cut -d' ' -f1)
     cp "$disk" "$out/disk-$e.orig"
+    rodisk=$out/rodisk-$e.img
+    head -c 4194304 /dev/urandom >"$rodisk"
+    ro_sha=$(sha256sum "$rodisk" | cut -d' ' -f1)
+    hport=$(free_port)
+    token=token-$RANDOM$RANDOM
     append="console=ttyS0 check=system harts=$smp disk_sha=$disk_sha file_sha=$file_sha port=$port"
+    append+=" token=$token ro_sha=$ro_sha"
     if [ "$e" = qemu ]; then
         cmd=(qemu-system-riscv64 -machine virt -nographic -no-reboot -smp "$smp" -m 512M
              -bios "$fw" -kernel "$kernel" -initrd "$initrd" -append "$append"
              -drive "file=$disk,format=raw,if=none,id=hd0" -device virtio-blk-device,drive=hd0
-             -netdev user,id=n0 -device virtio-net-device,netdev=n0 -device virtio-rng-device)
+             -drive "file=$rodisk,format=raw,if=none,id=hd1,readonly=on"
+             -device virtio-blk-device,drive=hd1
+             -netdev "user,id=n0,hostfwd=tcp::$hport-:8080" -device virtio-net-device,netdev=n0
+             -device virtio-rng-device)
     else
         cmd=("$omnivm" run --engine "$e" --smp "$smp" --mem 512M --kernel "$kernel"
-             --initrd "$initrd" --append "$append" --disk "$disk" --net user --rng)
+             --initrd "$initrd" --append "$append" --disk "$disk" --disk "$rodisk,readonly"
+             --net "user,hostfwd=tcp::$hport-:8080" --rng)
     fi
     log=$out/console-$e.log
+    : >"$log"
+    hostfwd_helper "$log" "$hport" "$token" &
+    helper_pid=$!
     t0=$EPOCHREALTIME
     # timestamp every console line as it arrives (bash's clock: no fork per line)
     timeout "$tmo" "${cmd[@]}" </dev/null 2>&1 |
         while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "${line%$'\r'}"; done >"$log"
     rc=${PIPESTATUS[0]}
     t1=$EPOCHREALTIME
+    kill "$helper_pid" 2>/dev/null
+    wait "$helper_pid" 2>/dev/null
 
     show() { cut -d' ' -f2- "$log" | tail -n 30 | sed -e 's/^/    /'; }
     tbegin=$(awk '$2 == "OMNIVM-CHECK-BEGIN" { print $1; exit }' "$log")
@@ -134,6 +171,9 @@ EOF
     else
         echo "not ok system/disk_host[$e]: the disk file does not hold exactly the guest's write"
     fi
+    if [ "$(sha256sum "$rodisk" | cut -d' ' -f1)" != "$ro_sha" ]; then
+        echo "not ok system/disk_readonly[$e]: the read-only disk file changed"
+    fi
     end=$(awk '$2 == "OMNIVM-CHECK-END" { print $3; exit }' "$log")
     if [ "$rc" = 0 ] && [ "$end" = 0 ]; then
         echo "ok system/poweroff[$e]"
@@ -147,7 +187,7 @@ EOF
                e, tb - t0, te - tb, t1 - t0 }'
 
     # the interactive default guest on a terminal (omnivm's own console keys)
-    if [ "$e" != qemu ]; then
+    if [ "$e" != qemu ] && [ "$quick" != 1 ]; then
         shell_initrd=$out/initrd-shell.cpio
         if "$top/scripts/mkinitramfs" -o "$shell_initrd" >>"$out/mkinitramfs.log" 2>&1; then
             CONSOLE_LOG=$out/console-shell-$e.log timeout $((tmo + 120)) \

@@ -1187,12 +1187,14 @@ static void test_snip_address_spaces(void)
     emit(&fb, ADDI(A0, ZERO, 2));
     emit(&fb, ECALL);
     pt_next = PT_BASE;
-    uint64_t root[2];
+    uint64_t root[2], uslot[2];
     for (unsigned k = 0; k < 2; k++) {
         root[k] = pt_alloc();
-        map(root[k], 3, RAM_BASE, RAM_BASE, 2, PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D | PTE_G);
+        map(root[k], 3, RAM_BASE, RAM_BASE, 2,
+            PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D | PTE_G);
         map(root[k], 3, 0, 0, 2, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G);
-        map(root[k], 3, UVA, k ? code_b : code_a, 0, PTE_V | PTE_R | PTE_X | PTE_U | PTE_A);
+        uslot[k] = map(root[k], 3, UVA, k ? code_b : code_a, 0,
+                       PTE_V | PTE_R | PTE_X | PTE_U | PTE_A);
     }
     /* S handler for the U ecall: log a0, back to the caller in S (s0 holds its pc) */
     struct as s = {SHANDLER};
@@ -1201,14 +1203,23 @@ static void test_snip_address_spaces(void)
     li(&s, T0, 1 << 8); /* return to S */
     emit(&s, CSRS(C_SSTATUS, T0));
     emit(&s, SRET);
-    /* S code: for each of A (ASID 1), B (ASID 2), A again: switch, enter U at UVA */
+    /* S code: for each of A (ASID 1), B (ASID 2), A again: switch, enter U at UVA; then
+     * in A, point UVA at B's code and flush just that page */
     struct as sc = {SCODE};
-    uint64_t satps[3] = {(uint64_t)SATP_SV39 << 60 | 1ull << 44 | root[0] >> 12,
+    uint64_t satps[4] = {(uint64_t)SATP_SV39 << 60 | 1ull << 44 | root[0] >> 12,
                          (uint64_t)SATP_SV39 << 60 | 2ull << 44 | root[1] >> 12,
-                         (uint64_t)SATP_SV39 << 60 | 1ull << 44 | root[0] >> 12};
-    for (unsigned k = 0; k < 3; k++) {
-        li(&sc, T0, (int64_t)satps[k]);
-        emit(&sc, CSRW(C_SATP, T0));
+                         (uint64_t)SATP_SV39 << 60 | 1ull << 44 | root[0] >> 12, 0};
+    for (unsigned k = 0; k < 4; k++) {
+        if (k < 3) {
+            li(&sc, T0, (int64_t)satps[k]);
+            emit(&sc, CSRW(C_SATP, T0));
+        } else {
+            li(&sc, T0, (int64_t)uslot[0]);
+            li(&sc, T1, (int64_t)pte(code_b, PTE_V | PTE_R | PTE_X | PTE_U | PTE_A));
+            emit(&sc, SD(T1, 0, T0));
+            li(&sc, T2, UVA);
+            emit(&sc, SFENCE_VMA(T2, ZERO));
+        }
         if (k == 0)
             emit(&sc, SFENCE_VMA(ZERO, ZERO)); /* new ASIDs: no flush needed after */
         as_csrw_imm(&sc, C_SEPC, UVA);
@@ -1233,8 +1244,8 @@ static void test_snip_address_spaces(void)
     emit(&a, MRET);
     as_mhandler_skip();
     if (run_program() == 0) {
-        uint64_t want[] = {1, 2, 1};
-        check_log(want, 3);
+        uint64_t want[] = {1, 2, 1, 2};
+        check_log(want, 4);
     }
     group_end("snippet_address_spaces_same_pc");
 }

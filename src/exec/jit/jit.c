@@ -18,10 +18,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "exec/jit/jit.h"
@@ -49,6 +51,8 @@ static struct {
     _Atomic uint32_t n_index;
     uint32_t cap_index;
     _Atomic uint64_t st_blocks, st_insns, st_bytes, st_ns, st_flushes, st_max_flush_ns, st_refused;
+    FILE *perf_map;     /* OMNIVM_PERF_MAP=1: /tmp/perf-PID.map for perf's JIT symbols */
+    uint64_t dump_pc;   /* OMNIVM_JIT_DUMP=pc: that block's code to /tmp/omnivm-jit-PC.bin */
 } jit_g = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static uint64_t now_ns(void)
@@ -91,6 +95,15 @@ bool jit_init(size_t cache_size)
     }
     jit_g.index = ix;
     atomic_store(&jit_g.gen, 1);
+    const char *e = getenv("OMNIVM_PERF_MAP");
+    if (e && e[0] == '1') {
+        char path[64];
+        snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+        jit_g.perf_map = fopen(path, "w");
+        if (jit_g.perf_map) setvbuf(jit_g.perf_map, NULL, _IOLBF, 0); /* exit_group skips stdio */
+    }
+    e = getenv("OMNIVM_JIT_DUMP");
+    if (e) jit_g.dump_pc = strtoull(e, NULL, 0);
     jit_g.ready = true;
     return true;
 }
@@ -185,6 +198,18 @@ int jit_compile(struct exec_ctx *ctx, struct tb *tb, const struct ir_block *b, b
                                         .n_map = res.n_map};
     atomic_store_explicit(&jit_g.n_index, n + 1, memory_order_release);
     entry = jit_g.mem.rx + jit_g.used;
+    if (jit_g.perf_map)
+        fprintf(jit_g.perf_map, "%lx %zx guest_%llx\n", (unsigned long)(uintptr_t)entry,
+                (size_t)res.map_off, (unsigned long long)b->pc);
+    if (jit_g.dump_pc == b->pc) {
+        char path[64];
+        snprintf(path, sizeof(path), "/tmp/omnivm-jit-%llx.bin", (unsigned long long)b->pc);
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fwrite(jit_g.mem.rx + jit_g.used, 1, res.map_off, f);
+            fclose(f);
+        }
+    }
     jit_g.used = (jit_g.used + res.size + 15) & ~(size_t)15;
     gen = atomic_load(&jit_g.gen);
     pthread_mutex_unlock(&jit_g.lock);

@@ -65,6 +65,13 @@ void jit_fork_child(void);
 void jit_fork_prepare(void);
 void jit_fork_parent(void);
 
+/* ---- check mode (jit_check.c) ---- */
+
+/* Run tb (compiled) once under the interpreter, on a copy of the state with its own
+ * memory view, and once compiled for real; on any difference report it and exit. Returns
+ * what the compiled run returned (as interp_exec would). */
+int jit_check_block(struct cpu_common *cpu, struct exec_ctx *ctx, struct tb *tb);
+
 struct jit_stats {
     uint64_t blocks, guest_insns, bytes, compile_ns, flushes, max_flush_ns, refused;
 };

@@ -129,6 +129,8 @@ uint64_t jit_rt_tlb_st(struct cpu_common *c, uint64_t addr, uint64_t v, uint64_t
             if (sizeof(T) < 4 && (k == IR_RMW_MIN || k == IR_RMW_MAX)) {                          \
                 o = (uint64_t)ir_sext_bits(o, 8 * sizeof(T));                                     \
                 x = (uint64_t)ir_sext_bits(x, 8 * sizeof(T));                                     \
+            } else if (sizeof(T) < 4) { /* compare at the access size, as inline code does */    \
+                x = (T)x;                                                                         \
             }                                                                                     \
             nv = (T)ir_eval_rmw(k, sizeof(T) == 4 ? IR_I32 : IR_I64, o, x);                       \
         } while (                                                                                 \

@@ -46,10 +46,17 @@ enum {
 #define SENVCFG_MASK (ENVCFG_FIOM | ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE)
 #define PMPADDR_MASK ((1ull << 54) - 1)
 
+/* mhpmevent3..31 and mhpmcounter3..31: present, always 0 */
+static bool hpm_machine(unsigned num)
+{
+    return (num >= CSR_MHPMEVENT3 && num <= CSR_MHPMEVENT31) ||
+           (num >= CSR_MHPM3 && num <= CSR_MHPM31);
+}
+
 bool rv_sys_csr_exists(unsigned num)
 {
-    if ((num >= CSR_CYCLE && num <= CSR_HPM31) || (num >= CSR_MHPMEVENT3 && num <= CSR_MHPMEVENT31) ||
-        (num >= CSR_PMPADDR0 && num <= CSR_PMPADDR15) || (num >= CSR_MHPM3 && num <= CSR_MHPM31))
+    if ((num >= CSR_CYCLE && num <= CSR_HPM31) || hpm_machine(num) ||
+        (num >= CSR_PMPADDR0 && num <= CSR_PMPADDR15))
         return true;
     switch (num) {
     case 0x001: case 0x002: case 0x003: /* fflags, frm, fcsr */
@@ -148,7 +155,7 @@ int rv_csr_read(struct rv_hart *h, unsigned num, uint64_t *val)
              : n == 2 ? icount + (uint64_t)h->instret_off : 0;
         return 0;
     }
-    if ((num >= CSR_MHPMEVENT3 && num <= CSR_MHPMEVENT31) || (num >= CSR_MHPM3 && num <= CSR_MHPM31)) {
+    if (hpm_machine(num)) {
         *val = 0;
         return 0;
     }
@@ -205,7 +212,7 @@ int rv_csr_read(struct rv_hart *h, unsigned num, uint64_t *val)
 
 int rv_csr_write(struct rv_hart *h, unsigned num, uint64_t val)
 {
-    if ((num >= CSR_MHPMEVENT3 && num <= CSR_MHPMEVENT31) || (num >= CSR_MHPM3 && num <= CSR_MHPM31))
+    if (hpm_machine(num))
         return 0; /* no events: the counters stay 0 */
     if (num >= CSR_PMPADDR0 && num <= CSR_PMPADDR15) {
         unsigned i = num - CSR_PMPADDR0;
@@ -253,8 +260,8 @@ int rv_csr_write(struct rv_hart *h, unsigned num, uint64_t val)
         if (mode != SATP_BARE && (mode < SATP_SV39 || mode > SATP_SV57 ||
                                   !(h->satp_modes >> mode & 1)))
             return 0; /* an unsupported mode: the write has no effect */
-        uint64_t nv = (uint64_t)mode << SATP_MODE_SHIFT | (val & (SATP_ASID_MASK << SATP_ASID_SHIFT)) |
-                      (val & SATP_PPN_MASK);
+        uint64_t nv = (uint64_t)mode << SATP_MODE_SHIFT |
+                      (val & (SATP_ASID_MASK << SATP_ASID_SHIFT)) | (val & SATP_PPN_MASK);
         if (nv != h->satp) {
             h->satp = nv;
             /* entries carry their ASID, but a new root makes them all suspect: keep only

@@ -72,6 +72,7 @@ const struct ir_helper rv_helper_fclass = {"rv_fclass", (void *)(rv_helper_fn *)
                                            IR_HELPER_PURE};
 const struct ir_helper rv_helper_orc_b = {"rv_orc_b", (void *)(rv_helper_fn *)helper_orc_b,
                                           IR_HELPER_PURE};
-const struct ir_helper rv_helper_rdtime = {"rv_rdtime", (void *)(rv_helper_fn *)helper_rdtime, 0};
+const struct ir_helper rv_helper_rdtime = {"rv_rdtime", (void *)(rv_helper_fn *)helper_rdtime,
+                                            IR_HELPER_VOLATILE};
 const struct ir_helper rv_helper_rdcycle = {"rv_rdcycle", (void *)(rv_helper_fn *)helper_rdcycle,
                                             IR_HELPER_STATE};

@@ -156,6 +156,8 @@ _Noreturn void rv_raise_illegal(struct rv_hart *h, uint64_t insn);
 /* Read or write a CSR at run time; -1 if the access is illegal (the caller raises). */
 int rv_csr_read(struct rv_hart *h, unsigned num, uint64_t *val);
 int rv_csr_write(struct rv_hart *h, unsigned num, uint64_t val);
+
+/* ---- rv_sys.c ---- */
 void rv_timer_update(struct rv_hart *h); /* re-arm the Sstc timer after stimecmp/STCE */
 
 /* ---- rv_mmu.c ---- */

@@ -38,10 +38,16 @@ void rv_sys_mode_changed(struct rv_hart *h)
     tlb_set_mmu(h->tlb, data, fetch);
 }
 
+static void flush_jump_cache(struct rv_hart *h)
+{
+    exec_flush_jump_cache(&h->cpu.c);
+    tlb_code_seen_clear(h->tlb);
+}
+
 void rv_sys_flush(struct rv_hart *h, unsigned mmu_mask)
 {
     tlb_flush(h->tlb, mmu_mask);
-    exec_flush_jump_cache(&h->cpu.c);
+    flush_jump_cache(h);
 }
 
 uint64_t rv_mip(struct rv_hart *h)
@@ -155,8 +161,8 @@ static uint64_t helper_sret(struct cpu_common *c, uint64_t insn, uint64_t a1, ui
         rv_raise_illegal(h, insn);
     uint64_t st = h->mstatus;
     unsigned spp = (st & MSTATUS_SPP) ? RV_PRIV_S : RV_PRIV_U;
-    st = (st & ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV)) | ((st & MSTATUS_SPIE) ? MSTATUS_SIE : 0) |
-         MSTATUS_SPIE;
+    st = (st & ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV)) |
+         ((st & MSTATUS_SPIE) ? MSTATUS_SIE : 0) | MSTATUS_SPIE;
     h->mstatus = st;
     h->priv = spp;
     h->cpu.res_addr = RV_NO_RESERVATION;
@@ -180,13 +186,21 @@ static uint64_t helper_sfence_vma(struct cpu_common *c, uint64_t va, uint64_t as
     if (h->priv == RV_PRIV_S && (h->mstatus & MSTATUS_TVM))
         rv_raise_illegal(h, (uint32_t)pack);
     bool has_va = (pack >> 32) & 1, has_asid = (pack >> 33) & 1;
-    if (has_va)
+    if (has_va) {
+        /* one page (or the superpage holding it): the jump cache can only hold blocks of
+         * pages whose code was looked up since it was last flushed; Linux flushes single
+         * data pages after most page faults, so this skips most jump-cache flushes */
+        bool code = tlb_code_seen(h->tlb, va) || tlb_in_superpage(h->tlb, va, RV_MMU_TRANSLATED);
         tlb_flush_page(h->tlb, va, RV_MMU_TRANSLATED); /* any ASID: over-flushing is allowed */
-    else if (has_asid)
-        tlb_flush_asid(h->tlb, (uint16_t)asid, RV_MMU_TRANSLATED);
-    else
-        tlb_flush(h->tlb, RV_MMU_TRANSLATED);
-    exec_flush_jump_cache(c);
+        if (code)
+            flush_jump_cache(h);
+    } else {
+        if (has_asid)
+            tlb_flush_asid(h->tlb, (uint16_t)asid, RV_MMU_TRANSLATED);
+        else
+            tlb_flush(h->tlb, RV_MMU_TRANSLATED);
+        flush_jump_cache(h);
+    }
     return 0;
 }
 

@@ -50,7 +50,7 @@ struct cgv {
 
 /* per insn, after fusion: the operands actually read and how */
 struct cgi {
-    ir_val a[3];
+    ir_val a[4];
     uint8_t n;
     uint8_t skip;     /* emits nothing (dead, or fused into its consumer) */
     uint8_t imm1;     /* a[1] is a constant used as an immediate (not a use) */

@@ -31,7 +31,6 @@
 /* ---- analysis ---- */
 
 static bool is_binop(unsigned op) { return op >= IR_ADD && op <= IR_MAXU; }
-static bool is_unop(unsigned op) { return op >= IR_NOT && op <= IR_BSWAP; }
 
 /* Does operand `arg` of i depend only on the low 32 bits of its value? (The code
  * generator then uses 32-bit instructions on it, whatever its upper half holds.) */
