@@ -17,7 +17,7 @@
 # (the yardstick; same kernel, initramfs, firmware and devices).
 # Environment: OMNIVM, ENGINES, SHARED, TESTOUT (from tests/run), SYSTEM_TIMEOUT (seconds,
 # default 1800), SYSTEM_RUNNER, SYSTEM_SMP (default 2), SYSTEM_QUICK=1 (only the boot
-# check: no console or bad-input tests; for bootbench.sh).
+# check: no console or bad-input tests; for bench/boot).
 set -u
 ulimit -c 0
 here=$(cd "$(dirname "$0")" && pwd)
