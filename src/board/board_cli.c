@@ -90,16 +90,8 @@ int board_parse_size(const char *s, uint64_t *out)
 
 static int parse_engine(const char *s, enum exec_engine *e)
 {
-    static const struct {
-        const char *name;
-        enum exec_engine e;
-    } engines[] = {
-        {"interp", EXEC_INTERP}, {"jit", EXEC_JIT}, {"auto", EXEC_AUTO}, {"check", EXEC_CHECK}};
-    for (unsigned i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
-        if (!strcmp(s, engines[i].name)) {
-            *e = engines[i].e;
-            return 0;
-        }
+    if (exec_engine_parse(s, e) == 0)
+        return 0;
     error_msg("unknown engine '%s' (interp, jit, auto, check)", s);
     return -EINVAL;
 }

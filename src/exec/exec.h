@@ -12,7 +12,9 @@
 #define OMNIVM_EXEC_EXEC_H
 
 #include <stdbool.h>
+#include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/cpu.h"
 #include "exec/guest.h"
@@ -29,6 +31,19 @@ enum exec_result {
     EXEC_HALT = IR_EXIT_HALT,
     EXEC_REQUEST = IR_NUM_EXITS,        /* exit_request was set; pc is the next block */
 };
+
+/* Engine names as the command line spells them: 0, or -EINVAL for an unknown name. */
+static inline int exec_engine_parse(const char *name, enum exec_engine *e)
+{
+    static const char *const names[] = {[EXEC_INTERP] = "interp", [EXEC_JIT] = "jit",
+                                        [EXEC_AUTO] = "auto", [EXEC_CHECK] = "check"};
+    for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(name, names[i])) {
+            *e = (enum exec_engine)i;
+            return 0;
+        }
+    return -EINVAL;
+}
 
 struct exec_options {
     enum exec_engine engine;

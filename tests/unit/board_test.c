@@ -25,38 +25,8 @@
 #include "board/loader.h"
 #include "mem/physmap.h"
 
-static int n_failed;
-static const char *grp;
-static bool grp_bad;
-static char grp_why[512];
-
-static void group(const char *name)
-{
-    grp = name;
-    grp_bad = false;
-}
-
-__attribute__((format(printf, 2, 3))) static bool expect(bool ok, const char *fmt, ...)
-{
-    if (!ok && !grp_bad) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(grp_why, sizeof(grp_why), fmt, ap);
-        va_end(ap);
-        grp_bad = true;
-    }
-    return ok;
-}
-
-static void group_end(void)
-{
-    if (grp_bad) {
-        printf("not ok board/%s: %s\n", grp, grp_why);
-        n_failed++;
-    } else {
-        printf("ok board/%s\n", grp);
-    }
-}
+#define UNIT_PREFIX "board/"
+#include "unit.h"
 
 /* Error paths print one "omnivm:" line each by design; keep them off the test output. */
 static int saved_stderr = -1;
@@ -528,5 +498,5 @@ int main(void)
     test_fdt();
     test_image();
     test_elf();
-    return n_failed ? 1 : 0;
+    return n_failed_groups ? 1 : 0;
 }

@@ -22,39 +22,7 @@
 
 /* ---- check groups ---- */
 
-static int n_failed_groups;
-static const char *grp_name;
-static bool grp_failed;
-static char grp_reason[512];
-
-static void group(const char *name)
-{
-    grp_name = name;
-    grp_failed = false;
-    grp_reason[0] = 0;
-}
-
-__attribute__((format(printf, 2, 3))) static bool expect(bool ok, const char *fmt, ...)
-{
-    if (!ok && !grp_failed) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(grp_reason, sizeof(grp_reason), fmt, ap);
-        va_end(ap);
-        grp_failed = true;
-    }
-    return ok;
-}
-
-static void group_end(void)
-{
-    if (grp_failed) {
-        printf("not ok %s: %s\n", grp_name, grp_reason);
-        n_failed_groups++;
-    } else {
-        printf("ok %s\n", grp_name);
-    }
-}
+#include "unit.h"
 
 /* ---- block helpers ---- */
 
