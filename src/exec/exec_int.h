@@ -114,6 +114,7 @@ struct exec_ctx {
     /* the guest bytes the frontend reads during a translation (see tb.c) */
     int (*real_fetch)(struct cpu_common *c, uint64_t addr, void *buf, unsigned len);
     uint64_t cap_pc;
+    uint64_t cap_max; /* the last byte the frontend read */
     uint8_t cap_buf[EXEC_CAP_MAX];
 };
 
@@ -169,6 +170,8 @@ void tb_flush_all_locked(void);
 int tb_rebuild_ir(struct exec_ctx *ctx, struct tb *tb, struct ir_block *b);
 /* Compile tb for the JIT (tiering); one thread compiles a given tb. */
 void tb_jit_compile(struct exec_ctx *ctx, struct tb *tb);
+/* Replace a hot compiled tb by a superblock (IR_XLATE_TRACE) starting at its pc. */
+void tb_promote(struct exec_ctx *ctx, struct tb *tb);
 
 /* ---- interp_pre.c ---- */
 /* Predecodes an optimised block into a freshly allocated tb (exits, code). Returns NULL
@@ -179,6 +182,7 @@ struct tb *interp_predecode(struct exec_ctx *ctx, const struct ir_block *b, int 
 /* Results of interp_exec besides IR exit reasons (>= 0). */
 #define INTERP_LOOKUP (-1)  /* cpu->pc is the next block; *exit_out the slot, or NULL */
 #define INTERP_REQUEST (-2) /* exit_request seen at a block entry; cpu->pc is that block */
+#define JIT_PROMOTE (-3)    /* compiled code: the block at cpu->pc is hot (tb_promote) */
 extern const void *const *interp_handlers;
 void interp_init(void);
 int interp_exec(struct cpu_common *cpu, struct exec_ctx *ctx, struct tb *tb, bool chain,

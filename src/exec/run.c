@@ -30,6 +30,7 @@
 
 #define DEFAULT_MAX_BLOCK_INSNS 256u
 #define DEFAULT_JIT_THRESHOLD 16u
+#define DEFAULT_SB_THRESHOLD 4000u
 #define MAX_BLOCK_INSNS 4096u /* insn counts in ops are 16 bits; frames are bounded */
 
 void exec_global_init(const struct exec_options *opt)
@@ -38,6 +39,7 @@ void exec_global_init(const struct exec_options *opt)
     if (!exec_g.opt.max_block_insns) exec_g.opt.max_block_insns = DEFAULT_MAX_BLOCK_INSNS;
     if (exec_g.opt.max_block_insns > MAX_BLOCK_INSNS) exec_g.opt.max_block_insns = MAX_BLOCK_INSNS;
     if (!exec_g.opt.jit_threshold) exec_g.opt.jit_threshold = DEFAULT_JIT_THRESHOLD;
+    if (!exec_g.opt.sb_threshold) exec_g.opt.sb_threshold = DEFAULT_SB_THRESHOLD;
 #ifndef NDEBUG
     exec_g.debug_verify = true;
 #endif
@@ -139,6 +141,13 @@ static enum exec_result run_loop(struct cpu_common *cpu, struct exec_ctx *ctx)
             r = interp_exec(cpu, ctx, tb, !trace && eng == EXEC_INTERP, &from);
         }
         if (r == INTERP_LOOKUP) continue;
+        if (r == JIT_PROMOTE) { /* the block at pc is hot: rebuild it as a superblock */
+            from = NULL;
+            int perr = 0;
+            struct tb *hot = tb_find(ctx, cpu->pc, cpu->tb_flags, &perr);
+            if (hot) tb_promote(ctx, hot);
+            continue;
+        }
         from = NULL;
         /* fence.i: in user mode code may have changed through another mapping, which page
          * protection cannot see; in system mode the TLB catches every store to code */
@@ -159,6 +168,7 @@ enum exec_result exec_run(struct cpu_common *cpu)
     tb_enter(ctx);
     if (sigsetjmp(env, 0)) {
         r = EXEC_EXCEPTION;
+        if (exec_g.opt.engine != EXEC_INTERP) jit_fp_harvest(cpu); /* flags generated code kept */
         if (log_enabled(LOG_INT))
             log_printf("exec: exception 0x%x tval 0x%llx at pc 0x%llx\n", cpu->excp,
                        (unsigned long long)cpu->excp_tval, (unsigned long long)cpu->pc);

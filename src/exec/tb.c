@@ -375,6 +375,7 @@ static int capture_fetch(struct cpu_common *c, uint64_t addr, void *buf, unsigne
 {
     struct exec_ctx *ctx = c->exec;
     int r = ctx->real_fetch(c, addr, buf, len);
+    if (r == 0 && len && addr + len - 1 > ctx->cap_max) ctx->cap_max = addr + len - 1;
     if (r == 0 && addr - ctx->cap_pc < EXEC_CAP_MAX) {
         uint64_t o = addr - ctx->cap_pc;
         unsigned n = len < EXEC_CAP_MAX - o ? len : (unsigned)(EXEC_CAP_MAX - o);
@@ -437,8 +438,10 @@ static bool verify_block(const struct ir_block *b, const char *when)
 }
 
 /* Translate, optimise and predecode the block at (pc, flags); insert it. */
+/* trace: build a superblock (IR_XLATE_TRACE) that replaces `replace` (the block at the same
+ * key) once inserted; NULL with *err = -EAGAIN if it would be no bigger. */
 static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, uint64_t page0,
-                               int *err)
+                               int *err, bool trace, struct tb *replace)
 {
     struct cpu_common *cpu = ctx->cpu;
     struct ir_block *b = &ctx->ir;
@@ -450,13 +453,19 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
         if (!page_hook(page0)) goto oom;
         uint64_t t0 = now_ns();
         ir_block_reset(b, pc, flags);
+        b->xlate = trace ? IR_XLATE_TRACE : 0;
         ctx->real_fetch = cpu->fetch;
         ctx->cap_pc = pc;
+        ctx->cap_max = pc;
         if (cpu->fetch) cpu->fetch = capture_fetch;
         int r = cpu->arch->translate(cpu, b, max);
         cpu->fetch = ctx->real_fetch;
         if (r == -EFAULT) {
             *err = -EFAULT;
+            return NULL;
+        }
+        if (trace && r == 0 && !b->oom && b->n_guest <= replace->n_guest) {
+            *err = -EAGAIN; /* nothing to gain */
             return NULL;
         }
         if (r < 0 || b->oom || !b->n_insn) {
@@ -499,13 +508,20 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
             return NULL;
         }
         tb->code_hash = b->guest_size <= EXEC_CAP_MAX ? code_hash(ctx->cap_buf, b->guest_size) : 0;
-        if (exec_g.opt.engine == EXEC_JIT || exec_g.opt.engine == EXEC_CHECK) {
+        tb->trace = trace;
+        if (exec_g.opt.engine == EXEC_JIT || exec_g.opt.engine == EXEC_CHECK || trace) {
             /* compiled before anyone can see it; a flush meanwhile is caught below */
             int jr = jit_compile(ctx, tb, b, true);
             atomic_store(&tb->jit_state, jr == 0 ? 2 : jr == -EBUSY ? 0 : 3);
+            if (trace && jr && jr != -EBUSY) { /* an interpreted superblock gains nothing */
+                free(tb);
+                *err = -EAGAIN;
+                return NULL;
+            }
         }
         uint64_t last = page0;
-        uint64_t end = pc + (b->guest_size ? b->guest_size - 1 : 0);
+        /* a superblock's bytes are not contiguous: the last one the frontend read */
+        uint64_t end = trace ? ctx->cap_max : pc + (b->guest_size ? b->guest_size - 1 : 0);
         if ((end >> EXEC_PAGE_BITS) != (pc >> EXEC_PAGE_BITS) && tb_key_page(cpu, end, &last) < 0) {
             /* the frontend read it a moment ago: only a racing mapping change gets here */
             free(tb);
@@ -534,6 +550,10 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
             continue;
         }
         struct tb *old = hash_find(pc, flags, page0);
+        if (old && old == replace) {
+            tb_retire_locked(old); /* committed with the insertion below */
+            old = NULL;
+        }
         if (old) {
             pthread_mutex_unlock(&exec_g.lock);
             free(tb);
@@ -561,6 +581,7 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
                               memory_order_relaxed);
         atomic_store_explicit(&exec_g.hash[h], tb, memory_order_release);
         exec_g.live_bytes += tb->bytes;
+        if (replace) retire_commit_locked();
         pthread_mutex_unlock(&exec_g.lock);
 
         atomic_fetch_add_explicit(&exec_g.st_blocks, 1, memory_order_relaxed);
@@ -587,7 +608,7 @@ struct tb *tb_find(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, int *err)
     }
     t = hash_find(pc, flags, page0);
     if (!t) {
-        t = tb_translate(ctx, pc, flags, page0, err);
+        t = tb_translate(ctx, pc, flags, page0, err, false, NULL);
         if (!t) return NULL;
     }
     atomic_store_explicit(&ctx->jc[j], t, memory_order_seq_cst);
@@ -642,8 +663,10 @@ int tb_rebuild_ir(struct exec_ctx *ctx, struct tb *tb, struct ir_block *b)
 {
     struct cpu_common *cpu = ctx->cpu;
     ir_block_reset(b, tb->pc, tb->tb_flags);
+    b->xlate = tb->trace ? IR_XLATE_TRACE : 0;
     ctx->real_fetch = cpu->fetch;
     ctx->cap_pc = tb->pc;
+    ctx->cap_max = tb->pc;
     if (cpu->fetch) cpu->fetch = capture_fetch;
     int r = cpu->arch->translate(cpu, b, tb->n_guest);
     cpu->fetch = ctx->real_fetch;
@@ -668,6 +691,16 @@ void tb_jit_compile(struct exec_ctx *ctx, struct tb *tb)
         st = r == 0 ? 2 : r == -EBUSY ? 0 : 3;
     }
     atomic_store(&tb->jit_state, st);
+}
+
+/* A compiled block that ran sb_threshold times: rebuild it as a superblock, which
+ * replaces it (its chains are unpatched, the new one is found by the next lookup). */
+void tb_promote(struct exec_ctx *ctx, struct tb *tb)
+{
+    if (tb->trace || atomic_load(&tb->invalid) || exec_g.opt.sb_threshold == ~0u) return;
+    int err = 0;
+    struct tb *n = tb_translate(ctx, tb->pc, tb->tb_flags, tb->page[0], &err, true, tb);
+    if (n && n != tb && n->trace) atomic_fetch_add_explicit(&exec_g.st_sb, 1, memory_order_relaxed);
 }
 
 /* ---- invalidation (exec.h) ---- */

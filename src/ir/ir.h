@@ -114,6 +114,8 @@ enum ir_exit {
 #define IR_HELPER_FP 0x8u     /* reads fp_rm / writes fp_flags */
 #define IR_HELPER_VOLATILE 0x10u /* two calls may return different values (clocks): the
                                     JIT's check mode does not compare blocks calling it */
+#define IR_HELPER_RM_CHECK 0x20u /* does nothing and returns 0 while cpu_common.fp_rm is a
+                                    valid mode (<= IR_RM_RMM): engines may skip the call */
 struct ir_helper {
     const char *name;
     void *fn;
@@ -149,7 +151,16 @@ struct ir_block {
     uint8_t *vtype;       /* type of each value, indexed by ir_val */
     uint32_t n_val, cap_val; /* ids 1..n_val-1 are in use; n_val starts at 1 */
     bool oom;             /* an allocation failed; the block must be discarded */
+    uint32_t xlate;       /* IR_XLATE_* options for the frontend, set by the engine before
+                             translating (ir_block_reset leaves it alone; init clears it) */
 };
+
+/* Translation options (ir_block.xlate). TRACE: a superblock for a hot block: where an
+ * instruction ends the block with a GOTO to a constant pc in the block's first page
+ * (other than the block's own start), the frontend drops the GOTO and continues there, so
+ * the block follows unconditional jumps and the fall-through of conditional branches
+ * (which stay as side exits). */
+#define IR_XLATE_TRACE 0x1u
 
 /* ---- builder (ir_build.c) ---- */
 void ir_block_init(struct ir_block *b, uint64_t pc, uint32_t tb_flags);

@@ -138,6 +138,7 @@ static struct outcome run_one(struct tb *tb, bool jit)
     g_cpu->c.exit_request &= ~EXEC_KICK;
     g_cpu->c.jmp_env = &env;
     if (sigsetjmp(env, 0)) {
+        if (jit) jit_fp_harvest(&g_cpu->c); /* as exec_run's landing does */
         o.code = 1000 + (int)g_cpu->c.excp;
         o.tval = g_cpu->c.excp_tval;
     } else if (jit) {
@@ -690,11 +691,25 @@ static uint64_t rnd(void)
 }
 static unsigned rn(unsigned n) { return (unsigned)(rnd() % n); }
 
+static const uint64_t fedge[] = {
+    0, 0x8000000000000000ull, 0x3ff0000000000000ull, 0xbff0000000000000ull, /* +-0, +-1 */
+    0x7ff0000000000000ull, 0xfff0000000000000ull, 0x7ff8000000000000ull,    /* inf, qNaN */
+    0x7ff4000000000000ull, 0xfff8000000000001ull, 0x0000000000000001ull,    /* sNaN, denormal */
+    0x000fffffffffffffull, 0x7fefffffffffffffull, 0x43e0000000000000ull,    /* max, 2^63 */
+    0xc3e0000000000000ull, 0x41dfffffffc00000ull, 0x3fe0000000000000ull,    /* -2^63, 2^31-1, .5 */
+    0x3fe8000000000000ull, 0x4000000000000000ull, 0x3ff8000000000000ull,    /* .75, 2, 1.5 */
+    0xffffffff7f800000ull, 0xffffffffff800000ull, 0xffffffff7fc00000ull,    /* boxed f32 inf, nan */
+    0xffffffff00000001ull, 0xffffffff3f800000ull, 0xffffffff4f000000ull,    /* f32 denormal, 1, 2^31 */
+};
+#define NFE (sizeof(fedge) / sizeof(fedge[0]))
+
 static uint64_t rnd_val(void)
 {
-    switch (rn(4)) {
+    switch (rn(6)) {
     case 0: return edge[rn(NE)];
     case 1: return rnd() & 0xffff;
+    case 2: return fedge[rn(NFE)];
+    case 3: return (rnd() & 0x800fffffffffffffull) | (uint64_t)(0x3f0 + rn(32)) << 52; /* ~1 */
     default: return rnd();
     }
 }
@@ -721,7 +736,12 @@ static void gen_random(uint64_t seed)
         int ti = (int)rn(2);
         enum ir_type t = ti ? IR_I64 : IR_I32;
         switch (rn(20)) {
-        case 0: case 1: ADDV(ti, ir_get(&B, t, RO(rn(16)))); break;
+        case 0: case 1:
+            if (rn(8) == 0) /* the FP flags (inline FP keeps them pending elsewhere) */
+                ADDV(0, ir_get(&B, IR_I32, offsetof(struct cpu_common, fp_flags)));
+            else
+                ADDV(ti, ir_get(&B, t, RO(rn(16))));
+            break;
         case 2: ADDV(ti, ir_const(&B, t, ir_trunc(t, rnd_val()))); break;
         case 3: case 4: case 5: case 6: {
             unsigned op = binops[rn(sizeof(binops) / sizeof(binops[0]))];
@@ -752,7 +772,13 @@ static void gen_random(uint64_t seed)
             break;
         }
         case 11: ADDV(ti, ir_select(&B, t, PICK((int)rn(2)), PICK(ti), PICK(ti))); break;
-        case 12: case 13: ir_put(&B, RO(rn(16)), PICK(ti)); break;
+        case 12: case 13:
+            if (rn(8) == 0)
+                ir_put(&B, offsetof(struct cpu_common, fp_flags),
+                       ir_binop(&B, IR_AND, IR_I32, PICK(0), ir_const(&B, IR_I32, 0x1f)));
+            else
+                ir_put(&B, RO(rn(16)), PICK(ti));
+            break;
         case 14: {
             unsigned size = rn(ti ? 4 : 3);
             ir_val a = rn(2) ? PICK(1) : ir_binop(&B, IR_ADD, IR_I64, PICK(1), ir_const(&B, IR_I64, rnd_val() & 0xfff));
@@ -785,7 +811,53 @@ static void gen_random(uint64_t seed)
             else
                 ADDV(1, ir_call(&B, &hst, IR_I64, 1, PICK(1), 0, 0));
             break;
-        case 18: pc += 4; ir_insn_start(&B, pc, 4); break;
+        case 18:
+            if (rn(2)) {
+                pc += 4;
+                ir_insn_start(&B, pc, 4);
+                break;
+            }
+            /* FP: bit patterns from the pool, bitcast, an op, back */
+            {
+                static const unsigned fops[] = {IR_FADD, IR_FSUB, IR_FMUL, IR_FDIV, IR_FSQRT,
+                                                IR_FMA, IR_FMIN, IR_FMAX, IR_FCMP, IR_FCVT_F2I,
+                                                IR_FCVT_I2F, IR_FCVT_F2F};
+                static const unsigned rms[] = {IR_RM_RNE, IR_RM_RNE, IR_RM_DYN, IR_RM_DYN, IR_RM_RTZ, IR_RM_RMM, IR_RM_RDN};
+                unsigned op = fops[rn(sizeof(fops) / sizeof(fops[0]))];
+                bool dbl = rn(2);
+                enum ir_type ft = dbl ? IR_F64 : IR_F32, it = dbl ? IR_I64 : IR_I32;
+                ir_val x[3];
+                for (int q = 0; q < 3; q++)
+                    x[q] = ir_emit(&B, IR_MOV, ft, PICK(dbl), 0, 0)->dst;
+                unsigned rm = rms[rn(7)];
+                uint64_t fpx = 0;
+                ir_val r;
+                if (op == IR_FCMP) {
+                    r = ir_fop(&B, IR_FCMP, IR_I32, 0, 0, x[0], x[1], 0);
+                    B.insn[B.n_insn - 1].aux = (uint8_t)rn(IR_FCMP_REL_S + 1);
+                    ADDV(0, r);
+                } else if (op == IR_FCVT_F2I) {
+                    bool w32 = rn(2);
+                    fpx = (rn(3) ? IR_FPX_SIGNED : 0) | (w32 ? IR_FPX_W32 : 0);
+                    r = ir_fop(&B, op, w32 ? IR_I32 : IR_I64, (enum ir_rm)rm, fpx, x[0], 0, 0);
+                    ADDV(!w32, r);
+                } else if (op == IR_FCVT_I2F) {
+                    bool w32 = rn(2);
+                    fpx = (rn(3) ? IR_FPX_SIGNED : 0) | (w32 ? IR_FPX_W32 : 0);
+                    r = ir_fop(&B, op, ft, (enum ir_rm)rm, fpx, PICK(!w32), 0, 0);
+                    ADDV(dbl, ir_emit(&B, IR_MOV, it, r, 0, 0)->dst);
+                } else if (op == IR_FCVT_F2F) {
+                    enum ir_type tt = dbl ? IR_F32 : IR_F64;
+                    r = ir_fop(&B, op, tt, (enum ir_rm)rm, 0, x[0], 0, 0);
+                    ADDV(!dbl, ir_emit(&B, IR_MOV, dbl ? IR_I32 : IR_I64, r, 0, 0)->dst);
+                } else {
+                    unsigned na = op == IR_FSQRT ? 1 : op == IR_FMA ? 3 : 2;
+                    if (op == IR_FMA) fpx = rn(4) * IR_FPX_NEG_PROD;
+                    r = ir_fop(&B, op, ft, (enum ir_rm)rm, fpx, x[0], na > 1 ? x[1] : 0, na > 2 ? x[2] : 0);
+                    ADDV(dbl, ir_emit(&B, IR_MOV, it, r, 0, 0)->dst);
+                }
+            }
+            break;
         case 19:
             if (rn(3) == 0) ir_exit_if(&B, PICK(ti), 0x20000 + rn(16) * 4);
             break;
@@ -803,11 +875,15 @@ static void gen_random(uint64_t seed)
 static void test_random(unsigned count, unsigned passes, const char *name)
 {
     group_begin();
+    const char *scale = getenv("JIT_TEST_RANDOM"); /* more blocks: JIT_TEST_RANDOM=10 */
+    if (scale && atoi(scale) > 0) count *= (unsigned)atoi(scale);
     const unsigned MS = MEM_SIZE + 8; /* and the slack an access may reach */
     uint8_t *mem0 = malloc(MS), *mem1 = malloc(MS);
     struct tcpu s0, s1;
     unsigned ran = 0, refused = 0;
+    const char *only = getenv("JIT_TEST_ONLY"); /* debugging: one block, its code dumped */
     for (unsigned it = 0; it < count && group_ok; it++) {
+        if (only && it != (unsigned)atoi(only)) continue;
         gen_random(it + 1);
         ir_optimize(&B, passes);
         int err;
@@ -821,6 +897,8 @@ static void test_random(unsigned count, unsigned passes, const char *name)
             mem0[k] = (uint8_t)rnd();
         for (int k = 0; k < NR; k++)
             g_cpu->r[k] = rnd_val();
+        g_cpu->c.fp_rm = rn(4) ? IR_RM_RNE : rn(5);
+        g_cpu->c.fp_flags = rn(2) ? 0 : (uint32_t)rn(32);
         g_cpu->c.pc = 0;
         g_cpu->c.icount = 0;
         s0 = *g_cpu;
@@ -838,12 +916,23 @@ static void test_random(unsigned count, unsigned passes, const char *name)
               (unsigned long long)oi.pc, exit_i, oj.code, (unsigned long long)oj.pc, exit_j);
         CHECK(s1.c.icount == g_cpu->c.icount || oi.code >= 1000, "block %u: icount %llu vs %llu", it,
               (unsigned long long)s1.c.icount, (unsigned long long)g_cpu->c.icount);
+        CHECK(s1.c.fp_flags == g_cpu->c.fp_flags, "block %u: fp_flags interp %#x jit %#x", it,
+              s1.c.fp_flags, g_cpu->c.fp_flags);
         for (int k = 0; k < NR; k++)
             CHECK(s1.r[k] == g_cpu->r[k], "block %u: r%d interp %#llx jit %#llx", it, k,
                   (unsigned long long)s1.r[k], (unsigned long long)g_cpu->r[k]);
         for (unsigned k = 0; k < MS; k++)
             CHECK(mem1[k] == g_mem[k], "block %u: mem[%#x] interp %#x jit %#x", it, k, mem1[k], g_mem[k]);
         if (!group_ok) ir_print(stderr, &B);
+        if (only) {
+            FILE *f = fopen("/tmp/jit_test_block.bin", "w");
+            if (f) {
+                fwrite(atomic_load(&tb->jit), 1, 4096, f);
+                fclose(f);
+            }
+            fprintf(stderr, "fp_rm %u flags in %#x: interp %#x jit %#x\n", s0.c.fp_rm, s0.c.fp_flags,
+                    s1.c.fp_flags, g_cpu->c.fp_flags);
+        }
         free(tb);
     }
     CHECK(refused < count / 10, "%u of %u blocks refused", refused, count);

@@ -173,6 +173,8 @@ int jit_compile(struct exec_ctx *ctx, struct tb *tb, const struct ir_block *b, b
         struct jit_req req = {
             .b = b, .tb = tb, .sys = ctx->cpu->tlb != NULL,
             .nochain = exec_g.opt.engine == EXEC_CHECK || log_enabled(LOG_EXEC | LOG_CPU),
+            .sb_count = (tb->trace || exec_g.opt.engine == EXEC_CHECK || ctx->cpu->tlb ||
+                         exec_g.opt.sb_threshold == ~0u) ? 0 : exec_g.opt.sb_threshold,
             .rx = jit_g.mem.rx + jit_g.used, .rw = jit_g.mem.rw + jit_g.used, .cap = need,
             .host = &jit_g.host,
         };

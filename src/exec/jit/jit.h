@@ -84,6 +84,7 @@ struct jit_host {
     struct jit_ret (*enter)(struct cpu_common *cpu, void *entry);
     uint8_t *epilogue;    /* rax = result, rdx = exit */
     uint8_t *exit_lookup; /* rdx = struct tb_exit *: pc = exit->pc, INTERP_LOOKUP */
+    uint8_t *fp_sync;     /* call: MXCSR's accumulated FP flags -> cpu->fp_flags */
 };
 
 struct jit_req {
@@ -91,6 +92,7 @@ struct jit_req {
     struct tb *tb;         /* its exits[] get their patch sites */
     bool sys;              /* system mode: memory through the TLB (runtime calls) */
     bool nochain;          /* GOTO_IND never looks up the jump cache (check mode, traces) */
+    uint32_t sb_count;     /* nonzero: count entries down from it; at zero return JIT_PROMOTE */
     uint8_t *rx, *rw;      /* where the block goes (executable and writable views) */
     size_t cap;            /* bytes available there */
     const struct jit_host *host;
@@ -121,6 +123,9 @@ void jit_backend_patch(uint8_t *rx, uint8_t *rw, const void *target);
 /* ---- runtime helpers generated code calls (jit_rt.c); helper ABI fn(cpu, a0, a1, a2) */
 /* FP ops: fn(cpu, a, b, pack) (FMA: fn(cpu, a, b, c, pack)), indexed by IR opcode */
 extern const void *const jit_rt_fp_fn[IR_NUM_OPS];
+/* C-side fp_sync: after a fault left generated code, its pending FP flags (kept in the
+ * host's MXCSR by inline FP code) go to cpu->fp_flags. */
+void jit_fp_harvest(struct cpu_common *c);
 uint64_t jit_rt_popcnt(struct cpu_common *c, uint64_t a, uint64_t b, uint64_t d);
 uint64_t jit_rt_misaligned(struct cpu_common *c, uint64_t addr, uint64_t b, uint64_t d);
 /* system mode memory: m = size | sign << 2 | w64 << 3 | order << 4 | align << 6 */

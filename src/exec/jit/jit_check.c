@@ -38,10 +38,11 @@
 
 #define CHECK_PAGES 64
 #define CHECK_PAGE 4096u
+#define CHECK_VADDRS 128
 
 struct shadow {
     uint64_t page;         /* guest page address (masked) */
-    bool faulty;           /* inject a fault here (second run) */
+    bool faulty;           /* the interpreter faults here (unreadable, or learnt from the JIT) */
     bool have_orig;
     uint8_t orig[CHECK_PAGE];
 };
@@ -55,10 +56,14 @@ static struct {
     uint8_t *ram;                /* CHECK_PAGES shadow pages */
     struct shadow sh[CHECK_PAGES];
     unsigned n_sh;
+    uint64_t vaddr[CHECK_VADDRS]; /* pages the TLB was filled for (flushed after) */
+    unsigned n_vaddr;
     uint32_t fault_cause;        /* for injected faults */
     uintptr_t mem_base;          /* the real guest memory */
     uint64_t mem_mask;
     bool overflow;               /* more pages than CHECK_PAGES */
+    struct shadow *reading;      /* the page being copied (a host fault there: unreadable) */
+    uint8_t *snap, *after_i;     /* guest state before, and after the interpreter */
     uint64_t checked, skipped;
 } ck = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -69,6 +74,9 @@ static struct shadow *shadow_find(uint64_t page)
     return NULL;
 }
 
+/* Guest memory is read directly: a page that cannot be read faults into the user-mode
+ * fault handler, which leaves through the real vCPU's jmp_env, which jit_check_block
+ * points at its own landing meanwhile (ck.reading says which page it was). */
 static int check_fill(struct cpu_common *c, uint64_t vaddr, enum tlb_access acc, unsigned mmu,
                       struct tlb_fill *out)
 {
@@ -91,17 +99,14 @@ static int check_fill(struct cpu_common *c, uint64_t vaddr, enum tlb_access acc,
     }
     uint8_t *dst = ck.ram + (size_t)(s - ck.sh) * CHECK_PAGE;
     if (!s->have_orig) {
-        struct iovec local = {s->orig, CHECK_PAGE};
-        struct iovec remote = {(void *)(ck.mem_base + page), CHECK_PAGE};
-        if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != CHECK_PAGE) {
-            s->faulty = true; /* unreadable: a guest fault, whatever the access */
-            ck.fault_cause = CPU_EXCP_SEGV_MAPERR;
-            out->cause = CPU_EXCP_SEGV_MAPERR;
-            return -EFAULT;
-        }
+        ck.reading = s;
+        memcpy(s->orig, (const void *)(ck.mem_base + page), CHECK_PAGE);
+        ck.reading = NULL;
         s->have_orig = true;
         memcpy(dst, s->orig, CHECK_PAGE);
     }
+    if (ck.n_vaddr < CHECK_VADDRS) ck.vaddr[ck.n_vaddr++] = vaddr;
+    else ck.overflow = true;
     out->paddr = (uint64_t)(s - ck.sh) * CHECK_PAGE + (vaddr & (CHECK_PAGE - 1));
     out->prot = TLB_PROT_R | TLB_PROT_W | TLB_PROT_X;
     out->page_bits = 12;
@@ -123,8 +128,10 @@ static bool check_setup(struct cpu_common *cpu)
     ck.broken = true;
     size_t sz = cpu->arch->cpu_size;
     ck.copy = calloc(1, sz);
+    ck.snap = malloc(sz);
+    ck.after_i = malloc(sz);
     ck.ram = calloc(CHECK_PAGES, CHECK_PAGE);
-    if (!ck.copy || !ck.ram) return false;
+    if (!ck.copy || !ck.ram || !ck.snap || !ck.after_i) return false;
     memcpy(ck.copy, cpu, sz);
     ck.copy->exec = NULL;
     ck.copy->tlb = NULL;
@@ -148,17 +155,19 @@ struct run {
     uint64_t tval;
 };
 
-/* The interpreter on the copy, from state `snap`, memory from the shadows. */
-static struct run interp_run(const void *snap, size_t sz, struct tb *itb)
+/* The interpreter on the copy, from ck.snap, memory from the shadows (pristine copies). */
+static struct run interp_run(size_t sz, struct tb *itb)
 {
     struct cpu_common *c = ck.copy;
     struct tlb *t = c->tlb;
     struct exec_ctx *ctx = c->exec;
-    memcpy(c, snap, sz);
+    for (unsigned k = 0; k < ck.n_vaddr; k++)
+        tlb_flush_page(t, ck.vaddr[k], 1);
+    ck.n_vaddr = 0;
+    memcpy(c, ck.snap, sz);
     c->tlb = t;
     c->exec = ctx;
     c->exit_request = 0;
-    tlb_flush(t, (1u << TLB_NB_MMU) - 1);
     for (unsigned k = 0; k < ck.n_sh; k++)
         if (ck.sh[k].have_orig) memcpy(ck.ram + (size_t)k * CHECK_PAGE, ck.sh[k].orig, CHECK_PAGE);
     sigjmp_buf env;
@@ -199,6 +208,34 @@ static _Noreturn void report(struct cpu_common *cpu, struct tb *tb, const char *
     _exit(125);
 }
 
+/* The interpreter's run; a page it cannot read becomes a fault for it, and it runs again. */
+static struct run interp_run_safe(struct cpu_common *cpu, size_t sz, struct tb *itb)
+{
+    sigjmp_buf probe, *saved = cpu->jmp_env;
+    volatile unsigned tries = 0;
+    struct run r;
+    cpu->jmp_env = &probe;
+    if (sigsetjmp(probe, 0)) { /* a host fault while copying ck.reading */
+        jit_fp_harvest(cpu);
+        if (ck.reading) {
+            ck.reading->faulty = true;
+            ck.reading->have_orig = false;
+            ck.reading = NULL;
+        }
+        ck.fault_cause = CPU_EXCP_SEGV_MAPERR;
+        cpu->excp = 0;
+        if (++tries > CHECK_PAGES) {
+            ck.overflow = true;
+            r = (struct run){.code = -100, .exit = -1};
+            cpu->jmp_env = saved;
+            return r;
+        }
+    }
+    r = interp_run(sz, itb);
+    cpu->jmp_env = saved;
+    return r;
+}
+
 int jit_check_block(struct cpu_common *cpu, struct exec_ctx *ctx, struct tb *tb)
 {
     void *code = atomic_load_explicit(&tb->jit, memory_order_acquire);
@@ -234,22 +271,13 @@ int jit_check_block(struct cpu_common *cpu, struct exec_ctx *ctx, struct tb *tb)
         return (int)jr.code;
     }
 
-    uint8_t *snap = malloc(sz);
-    uint8_t *after_i = malloc(sz);
-    if (!snap || !after_i) {
-        free(snap);
-        free(after_i);
-        pthread_mutex_unlock(&ck.lock);
-        struct jit_ret jr = jit_run(cpu, code);
-        return (int)jr.code;
-    }
-    memcpy(snap, cpu, sz);
+    memcpy(ck.snap, cpu, sz);
     ck.mem_base = cpu->mem_base;
     ck.mem_mask = cpu->mem_mask;
     ck.n_sh = 0;
     ck.overflow = false;
-    struct run ri = interp_run(snap, sz, itb);
-    memcpy(after_i, ck.copy, sz);
+    struct run ri = interp_run_safe(cpu, sz, itb);
+    memcpy(ck.after_i, ck.copy, sz);
 
     /* the compiled run, for real; a fault comes back here first */
     sigjmp_buf env, *saved = cpu->jmp_env;
@@ -257,6 +285,7 @@ int jit_check_block(struct cpu_common *cpu, struct exec_ctx *ctx, struct tb *tb)
     volatile bool faulted = false;
     cpu->jmp_env = &env;
     if (sigsetjmp(env, 0)) {
+        jit_fp_harvest(cpu);
         faulted = true;
         rj.code = 1000 + (int)cpu->excp;
         rj.tval = cpu->excp_tval;
@@ -266,6 +295,8 @@ int jit_check_block(struct cpu_common *cpu, struct exec_ctx *ctx, struct tb *tb)
         rj.exit = jr.exit ? (int)(jr.exit - tb->exits) : -1;
     }
     cpu->jmp_env = saved;
+    uint32_t jexcp = cpu->excp;
+    uint64_t jtval = cpu->excp_tval;
 
     if (ck.overflow || rj.code == INTERP_REQUEST) { /* not comparable / nothing ran */
         ck.skipped++;
@@ -283,8 +314,12 @@ int jit_check_block(struct cpu_common *cpu, struct exec_ctx *ctx, struct tb *tb)
         if (s) {
             s->faulty = true;
             ck.fault_cause = (uint32_t)(rj.code - 1000);
-            ri = interp_run(snap, sz, itb);
-            memcpy(after_i, ck.copy, sz);
+            ri = interp_run_safe(cpu, sz, itb);
+            memcpy(ck.after_i, ck.copy, sz);
+            if (ck.overflow) {
+                ck.skipped++;
+                goto done;
+            }
         }
     }
 
@@ -298,46 +333,52 @@ int jit_check_block(struct cpu_common *cpu, struct exec_ctx *ctx, struct tb *tb)
                  (unsigned long long)rj.tval);
     } else {
         /* guest state: cpu_common's guest-visible fields, then the guest's own */
-        const struct cpu_common *a = (const struct cpu_common *)(void *)after_i;
+        const struct cpu_common *a = (const struct cpu_common *)(void *)ck.after_i;
         if (a->pc != cpu->pc || a->fp_flags != cpu->fp_flags || a->fp_rm != cpu->fp_rm ||
-            a->icount != cpu->icount || a->tb_flags != cpu->tb_flags ||
-            (rj.code >= 1000 && a->excp != cpu->excp && !is_segv(rj.code)))
+            a->icount != cpu->icount || a->tb_flags != cpu->tb_flags)
             snprintf(what, sizeof(what),
                      "pc 0x%llx/0x%llx fp_flags 0x%x/0x%x icount %llu/%llu (interpreter/JIT)",
                      (unsigned long long)a->pc, (unsigned long long)cpu->pc, a->fp_flags,
                      cpu->fp_flags, (unsigned long long)a->icount, (unsigned long long)cpu->icount);
-        for (size_t o = sizeof(struct cpu_common); !what[0] && o + 8 <= sz; o += 8) {
-            uint64_t x, y;
-            memcpy(&x, after_i + o, 8);
-            memcpy(&y, (uint8_t *)cpu + o, 8);
-            if (x != y)
-                snprintf(what, sizeof(what),
-                         "guest state at offset 0x%zx: interpreter 0x%llx, JIT 0x%llx", o,
-                         (unsigned long long)x, (unsigned long long)y);
+        size_t base = sizeof(struct cpu_common);
+        if (!what[0] && memcmp(ck.after_i + base, (uint8_t *)cpu + base, sz - base))
+            for (size_t o = base; !what[0] && o + 8 <= sz; o += 8) {
+                uint64_t x, y;
+                memcpy(&x, ck.after_i + o, 8);
+                memcpy(&y, (uint8_t *)cpu + o, 8);
+                if (x != y)
+                    snprintf(what, sizeof(what),
+                             "guest state at offset 0x%zx: interpreter 0x%llx, JIT 0x%llx", o,
+                             (unsigned long long)x, (unsigned long long)y);
+            }
+        /* memory: every shadow page against guest memory now (readable a moment ago: a
+         * racing unmap by another thread lands in `probe`, and the page is skipped) */
+        sigjmp_buf probe;
+        volatile unsigned k = 0;
+        cpu->jmp_env = &probe;
+        if (sigsetjmp(probe, 0)) {
+            jit_fp_harvest(cpu);
+            k++;
         }
-        /* memory: every shadow page against guest memory now */
-        for (unsigned k = 0; !what[0] && k < ck.n_sh; k++) {
+        for (; !what[0] && k < ck.n_sh; k++) {
             if (!ck.sh[k].have_orig || ck.sh[k].faulty) continue;
             const uint8_t *sp = ck.ram + (size_t)k * CHECK_PAGE;
             const uint8_t *rp = (const uint8_t *)(ck.mem_base + ck.sh[k].page);
-            uint8_t now[CHECK_PAGE];
-            struct iovec local = {now, CHECK_PAGE}, remote = {(void *)rp, CHECK_PAGE};
-            if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != CHECK_PAGE) continue;
+            if (!memcmp(sp, rp, CHECK_PAGE)) continue;
             for (unsigned b = 0; b < CHECK_PAGE; b++)
-                if (sp[b] != now[b]) {
+                if (sp[b] != rp[b]) {
                     snprintf(what, sizeof(what),
                              "memory at 0x%llx: interpreter wrote 0x%02x, JIT left 0x%02x",
-                             (unsigned long long)(ck.sh[k].page + b), sp[b], now[b]);
+                             (unsigned long long)(ck.sh[k].page + b), sp[b], rp[b]);
                     break;
                 }
         }
+        cpu->jmp_env = saved;
     }
     if (what[0]) report(cpu, tb, what);
     ck.checked++;
 done:
-    free(snap);
-    free(after_i);
     pthread_mutex_unlock(&ck.lock);
-    if (faulted) cpu_exit_exception(cpu, cpu->excp, cpu->excp_tval);
+    if (faulted) cpu_exit_exception(cpu, jexcp, jtval);
     return rj.code;
 }

@@ -82,6 +82,22 @@ const void *const jit_rt_fp_fn[IR_NUM_OPS] = {
     [IR_FCVT_I2F] = (const void *)rt_i2f,   [IR_FCVT_F2F] = (const void *)rt_f2f,
 };
 
+void jit_fp_harvest(struct cpu_common *c)
+{
+#if defined(__x86_64__)
+    uint32_t mx;
+    __asm__ volatile("stmxcsr %0" : "=m"(mx));
+    unsigned s = mx & 0x3d;
+    if (!s) return;
+    c->fp_flags |= ((s & 1) ? IR_FPF_NV : 0) | ((s & 4) ? IR_FPF_DZ : 0) | ((s & 8) ? IR_FPF_OF : 0) |
+                   ((s & 16) ? IR_FPF_UF : 0) | ((s & 32) ? IR_FPF_NX : 0);
+    mx &= ~0x3fu;
+    __asm__ volatile("ldmxcsr %0" : : "m"(mx));
+#else
+    (void)c;
+#endif
+}
+
 uint64_t jit_rt_popcnt(struct cpu_common *c, uint64_t a, uint64_t w64, uint64_t d)
 {
     return (uint64_t)__builtin_popcountll(w64 ? a : (uint32_t)a);

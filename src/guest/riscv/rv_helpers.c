@@ -67,7 +67,7 @@ static uint64_t helper_rdcycle(struct cpu_common *cpu, uint64_t a0, uint64_t a1,
 }
 
 const struct ir_helper rv_helper_check_rm = {"rv_check_rm", (void *)(rv_helper_fn *)helper_check_rm,
-                                             IR_HELPER_FAULT | IR_HELPER_FP};
+                                             IR_HELPER_FAULT | IR_HELPER_FP | IR_HELPER_RM_CHECK};
 const struct ir_helper rv_helper_fclass = {"rv_fclass", (void *)(rv_helper_fn *)helper_fclass,
                                            IR_HELPER_PURE};
 const struct ir_helper rv_helper_orc_b = {"rv_orc_b", (void *)(rv_helper_fn *)helper_orc_b,

@@ -463,8 +463,17 @@ int rv_translate(struct cpu_common *cpu, struct ir_block *b, unsigned max_insns)
             ir_exit(b, IR_EXIT_ILLEGAL, pc);
             break;
         }
-        if (dc.end)
+        if (dc.end) {
+            /* superblock (IR_XLATE_TRACE): go on across a goto to a constant pc */
+            const struct ir_insn *last = &b->insn[b->n_insn - 1];
+            if ((b->xlate & IR_XLATE_TRACE) && b->n_insn && last->op == IR_GOTO &&
+                (last->imm & ~0xfffull) == page && last->imm != b->pc && b->n_guest < max_insns) {
+                pc = last->imm;
+                b->n_insn--;
+                continue;
+            }
             break;
+        }
         pc += dc.len;
         if ((pc & ~0xfffull) != page || b->n_guest >= max_insns) {
             ir_goto(b, pc);

@@ -60,14 +60,30 @@ struct cgi {
     int32_t disp;     /* LOAD/STORE: constant added to a[0] */
 };
 
-enum { STUB_SIDE, STUB_EXIT, STUB_REQ, STUB_MISALIGN };
+enum { STUB_SIDE, STUB_EXIT, STUB_REQ, STUB_MISALIGN, STUB_CONST, STUB_CALL };
 struct cg_stub {
     uint8_t kind;
-    int8_t reg;       /* STUB_MISALIGN: the address register */
+    int8_t reg;       /* STUB_MISALIGN: the address register; CONST/CALL: the result's */
+    uint8_t nargs;    /* STUB_CALL: argument registers in args[] */
+    uint8_t setpc;    /* STUB_CALL: store pc (the guest pc) first, no extra argument */
+    int8_t args[4];
     uint32_t from;    /* rel32 field (in main code) to point at the stub */
     uint32_t exit;    /* exit index */
     uint32_t ninsn;   /* guest insns done at the exit */
-    uint64_t pc;
+    uint32_t back;    /* CONST/CALL: where to continue */
+    uint64_t pc;      /* exits: target; CONST: the constant; CALL: the last argument */
+    const void *fn;   /* STUB_CALL */
+};
+
+/* Arrays a compile needs, kept per thread across compiles (no allocation per block). */
+struct cg_scratch {
+    struct cgv *v;
+    struct cgi *in;
+    int32_t *def;
+    uint32_t *cnt, *use_pos;
+    size_t cap_v, cap_in, cap_use;
+    void *sb, *stubs, *map; /* grown by the compile that needs more; kept */
+    uint32_t cap_sb, cap_stubs, cap_map;
 };
 
 struct cg {
@@ -80,12 +96,13 @@ struct cg {
     uint32_t ninsn;         /* INSN_STARTs so far */
     uint32_t n_exits;
     uint32_t alloc_mask;    /* allocatable registers */
-    bool bmi1, bmi2, lzcnt, popcnt;
+    bool bmi1, bmi2, lzcnt, popcnt, fma;
 
     struct cgv *v;
     struct cgi *in;
     uint32_t *use_pos;
     int32_t *def;           /* defining insn of each value */
+    uint32_t *cnt;          /* scratch: use counts */
 
     ir_val reg_val[16];
     uint32_t locked;
@@ -102,7 +119,7 @@ struct cg {
 };
 
 /* host features (x86_host.c) */
-extern bool x86_has_bmi1, x86_has_bmi2, x86_has_lzcnt, x86_has_popcnt;
+extern bool x86_has_bmi1, x86_has_bmi2, x86_has_lzcnt, x86_has_popcnt, x86_has_fma;
 void x86_detect(void);
 void x86_set_features(bool bmi1, bool bmi2, bool lzcnt, bool popcnt); /* tests */
 

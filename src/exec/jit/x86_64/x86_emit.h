@@ -384,4 +384,46 @@ static inline void x_nop(struct xb *b, unsigned n)
     }
 }
 
+/* ---- SSE scalar (xmm registers are numbered like GPRs) ---- */
+
+/* movq xmm, r64 / movd xmm, r32 */
+static inline void x_movq_xr(struct xb *b, bool w, int x, int r) { x_rr(b, 0x6e | X_0F | X_P66 | (w ? X_W : 0), x, r); }
+/* movq r64, xmm / movd r32, xmm */
+static inline void x_movq_rx(struct xb *b, bool w, int r, int x) { x_rr(b, 0x7e | X_0F | X_P66 | (w ? X_W : 0), x, r); }
+/* op xd, xs for opcode (0x58 add, 0x59 mul, 0x5c sub, 0x5e div, 0x51 sqrt, 0x5a cvt) */
+static inline void x_sse(struct xb *b, bool dbl, unsigned opc, int xd, int xs)
+{
+    x_rr(b, opc | X_0F | (dbl ? X_PF2 : X_PF3), xd, xs);
+}
+/* ucomisd/ucomiss (quiet) and comisd/comiss (signalling) xa, xb */
+static inline void x_ucomi(struct xb *b, bool dbl, bool sig, int xa, int xb)
+{
+    x_rr(b, (sig ? 0x2f : 0x2e) | X_0F | (dbl ? X_P66 : 0), xa, xb);
+}
+/* cvtsi2sd/ss x, r (64- or 32-bit integer) */
+static inline void x_cvtsi2f(struct xb *b, bool dbl, bool w, int x, int r)
+{
+    x_rr(b, 0x2a | X_0F | (dbl ? X_PF2 : X_PF3) | (w ? X_W : 0), x, r);
+}
+/* cvt(t)sd/ss2si r, x: trunc rounds toward zero, else by MXCSR */
+static inline void x_cvtf2si(struct xb *b, bool dbl, bool trunc, bool w, int r, int x)
+{
+    x_rr(b, (trunc ? 0x2c : 0x2d) | X_0F | (dbl ? X_PF2 : X_PF3) | (w ? X_W : 0), r, x);
+}
+static inline void x_xorps(struct xb *b, int xd, int xs) { x_rr(b, 0x57 | X_0F, xd, xs); }
+static inline void x_stmxcsr(struct xb *b, int base, int32_t disp) { x_rm(b, 0xae | X_0F, 3, base, X_NOREG, 0, disp); }
+static inline void x_ldmxcsr(struct xb *b, int base, int32_t disp) { x_rm(b, 0xae | X_0F, 2, base, X_NOREG, 0, disp); }
+
+/* VEX.LIG.66.0F38.W1 (double) / W0 (single) FMA231: xd = xa * xb + xd, with the op byte
+ * 0xb9 fmadd, 0xbb fmsub, 0xbd fnmadd, 0xbf fnmsub */
+static inline void x_fma231(struct xb *b, bool dbl, unsigned op, int xd, int xa, int xb)
+{
+    x_room(b);
+    x_b(b, 0xc4);
+    x_b(b, (uint8_t)((xd >= 8 ? 0 : 0x80) | 0x40 | (xb >= 8 ? 0 : 0x20) | 2));
+    x_b(b, (uint8_t)((dbl ? 0x80 : 0) | ((~xa & 15) << 3) | 1));
+    x_b(b, (uint8_t)op);
+    x_b(b, (uint8_t)(0xc0 | (xd & 7) << 3 | (xb & 7)));
+}
+
 #endif

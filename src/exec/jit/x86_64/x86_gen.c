@@ -30,6 +30,7 @@
 #define OFF_TBFLAGS ((int32_t)offsetof(struct cpu_common, tb_flags))
 #define OFF_FPFLAGS ((int32_t)offsetof(struct cpu_common, fp_flags))
 #define OFF_EXEC ((int32_t)offsetof(struct cpu_common, exec))
+#define OFF_FPRM ((int32_t)offsetof(struct cpu_common, fp_rm))
 
 static const enum x_cc cc_of[IR_NUM_CONDS] = {
     [IR_EQ] = X_CC_E,   [IR_NE] = X_CC_NE,  [IR_LT] = X_CC_L,   [IR_GE] = X_CC_GE,
@@ -739,8 +740,182 @@ static void gen_cas(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
 
 /* ---- FP and helpers ---- */
 
+/* Generated code keeps the guest's pending FP exception flags in MXCSR (inline SSE ops
+ * accumulate them there); before anything reads or replaces cpu->fp_flags they move there. */
+static void emit_fp_sync(struct cg *c)
+{
+    ra_state_write(c, OFF_FPFLAGS, 4);
+    x_room(&c->xb);
+    x_b(&c->xb, 0xe8);
+    x_d(&c->xb, (uint32_t)(c->req->host->fp_sync - (c->req->rx + x_off(&c->xb) + 4)));
+}
+
+static bool overlaps_fp_flags(uint64_t off, unsigned w)
+{
+    return off < (uint64_t)OFF_FPFLAGS + 4 && (uint64_t)OFF_FPFLAGS < off + w;
+}
+
+/* Can this FP op be done by inline SSE? IEEE results in round-to-nearest (or the dynamic
+ * mode, checked at run time) with canonical NaNs, which is what SSE gives plus a NaN fixup;
+ * everything else (other modes, NaN propagation, FTZ, min/max, unsigned conversions) is a
+ * call to src/fpu. */
+static bool fp_inline_ok(struct cg *c, const struct ir_insn *i)
+{
+    uint64_t fpx = i->imm;
+    if ((fpx & IR_FPX_NAN_MASK) != IR_FPX_NAN_DEFAULT || (fpx & IR_FPX_FTZ)) return false;
+    bool rne = i->aux == IR_RM_RNE || i->aux == IR_RM_DYN;
+    switch (i->op) {
+    case IR_FADD: case IR_FSUB: case IR_FMUL: case IR_FDIV: case IR_FSQRT: case IR_FCVT_F2F:
+        return rne;
+    case IR_FMA: return rne && c->fma;
+    case IR_FCMP: return i->aux <= IR_FCMP_UN;
+    case IR_FCVT_F2I: return (fpx & IR_FPX_SIGNED) && (rne || i->aux == IR_RM_RTZ);
+    case IR_FCVT_I2F: return rne && ((fpx & IR_FPX_SIGNED) || (fpx & IR_FPX_W32));
+    default: return false;
+    }
+}
+
+/* the slow path of an inline op: the runtime function, keeping every register */
+static void slow_call_stub(struct cg *c, uint32_t from, const void *fn, const int *args,
+                           unsigned nargs, uint64_t last, int d, uint32_t back)
+{
+    struct cg_stub s = {.kind = STUB_CALL, .from = from, .fn = fn, .nargs = (uint8_t)nargs,
+                        .pc = last, .reg = (int8_t)d, .back = back};
+    for (unsigned k = 0; k < nargs; k++)
+        s.args[k] = (int8_t)args[k];
+    add_stub(c, s);
+}
+
+static void gen_fp_inline(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
+{
+    struct xb *xb = &c->xb;
+    uint64_t fpx = i->imm;
+    bool dbl = i->type == IR_F64;
+    if ((i->op == IR_FCMP || i->op == IR_FCVT_F2I) && ci->a[0]) dbl = c->b->vtype[ci->a[0]] == IR_F64;
+    bool dyn = i->op != IR_FCMP && i->aux == IR_RM_DYN;
+    unsigned n = ci->n;
+    ra_state_write(c, OFF_FPFLAGS, 4); /* its slow path ORs into fp_flags in memory */
+    int ra[3] = {-1, -1, -1};
+    for (unsigned k = 0; k < n && k < 3; k++)
+        ra[k] = ra_use(c, ci->a[k], c->alloc_mask);
+    int d = ra_alloc(c, c->alloc_mask);
+    unsigned rm = i->aux;
+    if (rm != IR_RM_DYN && rm > IR_RM_RMM) rm = IR_RM_RNE;
+    uint64_t pk = JIT_FP_PACK(dbl, rm, i->aux & 0xf, i->imm);
+    const void *fn = jit_rt_fp_fn[i->op];
+    uint32_t j_slow = 0;
+    if (dyn) { /* the dynamic mode must be round-to-nearest for the inline path */
+        x_rm(xb, 0x83, 7, CG_REG_BASE, X_NOREG, 0, OFF_FPRM);
+        x_b(xb, 0);
+        j_slow = x_jcc32(xb, X_CC_NE);
+    }
+    uint32_t j_nan = 0, j_slow2 = 0;
+    bool nan_fix = false, rdbl = dbl;
+    switch (i->op) {
+    case IR_FADD: case IR_FSUB: case IR_FMUL: case IR_FDIV: {
+        static const uint8_t opc[IR_NUM_OPS] = {[IR_FADD] = 0x58, [IR_FSUB] = 0x5c, [IR_FMUL] = 0x59,
+                                                [IR_FDIV] = 0x5e};
+        x_movq_xr(xb, dbl, 0, ra[0]);
+        x_movq_xr(xb, dbl, 1, ra[1]);
+        x_sse(xb, dbl, opc[i->op], 0, 1);
+        nan_fix = true;
+        break;
+    }
+    case IR_FSQRT:
+        x_movq_xr(xb, dbl, 1, ra[0]);
+        x_sse(xb, dbl, 0x51, 0, 1);
+        nan_fix = true;
+        break;
+    case IR_FMA: {
+        unsigned op = 0xb9;
+        if (fpx & IR_FPX_NEG_PROD) op = fpx & IR_FPX_NEG_ADDEND ? 0xbf : 0xbd;
+        else if (fpx & IR_FPX_NEG_ADDEND) op = 0xbb;
+        x_movq_xr(xb, dbl, 0, ra[2]);
+        x_movq_xr(xb, dbl, 1, ra[0]);
+        x_movq_xr(xb, dbl, 2, ra[1]);
+        x_fma231(xb, dbl, op, 0, 1, 2);
+        x_movq_rx(xb, dbl, d, 0);
+        /* a NaN anywhere: the guest's NaN and invalid rules differ from x86's: redo it */
+        x_ucomi(xb, dbl, false, 0, 0);
+        j_slow2 = x_jcc32(xb, X_CC_P);
+        break;
+    }
+    case IR_FCMP: {
+        x_movq_xr(xb, dbl, 0, ra[0]);
+        x_movq_xr(xb, dbl, 1, ra[1]);
+        switch (i->aux) {
+        case IR_FCMP_EQ: {
+            int t = ra_alloc(c, c->alloc_mask);
+            x_ucomi(xb, dbl, false, 0, 1);
+            x_setcc(xb, X_CC_E, d);
+            x_setcc(xb, X_CC_NP, t);
+            x_rr(xb, 0x20 | X_BYTE, t, d); /* and d8, t8 */
+            break;
+        }
+        case IR_FCMP_LT: x_ucomi(xb, dbl, true, 1, 0); x_setcc(xb, X_CC_A, d); break;
+        case IR_FCMP_LE: x_ucomi(xb, dbl, true, 1, 0); x_setcc(xb, X_CC_AE, d); break;
+        default: x_ucomi(xb, dbl, false, 0, 1); x_setcc(xb, X_CC_P, d); break;
+        }
+        x_movzx8(xb, d, d);
+        break;
+    }
+    case IR_FCVT_F2I: {
+        bool w = !(fpx & IR_FPX_W32);
+        x_movq_xr(xb, dbl, 0, ra[0]);
+        x_cvtf2si(xb, dbl, i->aux == IR_RM_RTZ, w, d, 0);
+        /* the x86 "integer indefinite" (also a genuine MIN): the guest's saturation rules */
+        x_alu_ri(xb, X_CMP, w, d, 1);
+        j_slow2 = x_jcc32(xb, X_CC_O);
+        break;
+    }
+    case IR_FCVT_I2F: {
+        bool w = !(fpx & IR_FPX_W32);
+        int src = ra[0];
+        if (!w && !(fpx & IR_FPX_SIGNED)) { /* unsigned 32: exact as a 64-bit signed */
+            x_mov_rr(xb, false, d, src);
+            src = d;
+            w = true;
+        }
+        x_xorps(xb, 0, 0);
+        x_cvtsi2f(xb, dbl, w, 0, src);
+        break;
+    }
+    case IR_FCVT_F2F: {
+        bool to_dbl = i->type == IR_F64;
+        x_movq_xr(xb, !to_dbl, 1, ra[0]);
+        x_sse(xb, !to_dbl, 0x5a, 0, 1);
+        nan_fix = true;
+        rdbl = to_dbl;
+        break;
+    }
+    default: c->err = -ENOTSUP; return;
+    }
+    if (i->op != IR_FCMP && i->op != IR_FCVT_F2I && i->op != IR_FMA) x_movq_rx(xb, rdbl, d, 0);
+    if (nan_fix) { /* any NaN result is the canonical one */
+        x_ucomi(xb, rdbl, false, 0, 0);
+        j_nan = x_jcc32(xb, X_CC_P);
+    }
+    uint32_t back = x_off(xb);
+    if (j_nan)
+        add_stub(c, (struct cg_stub){.kind = STUB_CONST, .from = j_nan, .reg = (int8_t)d, .back = back,
+                                     .pc = rdbl ? 0x7ff8000000000000ull : 0x7fc00000u});
+    unsigned na = n;
+    int args[4] = {ra[0], ra[1], ra[2], -1};
+    if (n == 1) { /* unary runtime functions take (a, unused, pack) */
+        args[1] = ra[0];
+        na = 2;
+    }
+    if (j_slow) slow_call_stub(c, j_slow, fn, args, na, pk, d, back);
+    if (j_slow2) slow_call_stub(c, j_slow2, fn, args, na, pk, d, back);
+    ra_bind(c, i->dst, d);
+}
+
 static void gen_fp(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
 {
+    if (fp_inline_ok(c, i)) {
+        gen_fp_inline(c, i, ci);
+        return;
+    }
     const void *fn = jit_rt_fp_fn[i->op];
     if (!fn) {
         c->err = -ENOTSUP;
@@ -778,10 +953,31 @@ static void gen_call(struct cg *c, const struct ir_insn *i, const struct cgi *ci
         return;
     }
     bool touches = h->flags & (IR_HELPER_STATE | IR_HELPER_FAULT);
-    if (h->flags & IR_HELPER_STATE) ra_state_clobber_all(c);
-    else if (h->flags & IR_HELPER_FP) ra_state_write(c, OFF_FPFLAGS, 4);
+    /* helpers that read guest state see the pending FP flags; FP helpers only OR into them */
+    if (h->flags & IR_HELPER_STATE) {
+        ra_state_clobber_all(c);
+        emit_fp_sync(c);
+    } else if (h->flags & IR_HELPER_FP) {
+        ra_state_write(c, OFF_FPFLAGS, 4);
+    }
     ir_val args[3] = {ci->a[0], ci->a[1], ci->a[2]};
     uint64_t imm[3] = {0, 0, 0};
+    if ((h->flags & IR_HELPER_RM_CHECK) && !i->dst) {
+        /* a no-op while fp_rm is valid: call it only when it would act (out of line) */
+        int args_r[3];
+        for (unsigned k = 0; k < ci->n; k++)
+            args_r[k] = ra_use(c, ci->a[k], c->alloc_mask);
+        x_rm(&c->xb, 0x83, 7, CG_REG_BASE, X_NOREG, 0, OFF_FPRM); /* cmp dword fp_rm, RMM */
+        x_b(&c->xb, IR_RM_RMM);
+        uint32_t j = x_jcc32(&c->xb, X_CC_A);
+        /* the stub stores pc (the helper faults), calls it keeping every register */
+        struct cg_stub st = {.kind = STUB_CALL, .from = j, .fn = h->fn, .nargs = (uint8_t)ci->n,
+                             .pc = c->cur_pc, .reg = -1, .back = x_off(&c->xb), .setpc = 1};
+        for (unsigned k = 0; k < ci->n; k++)
+            st.args[k] = (int8_t)args_r[k];
+        add_stub(c, st);
+        return;
+    }
     emit_call(c, h->fn, ci->n, args, imm, i->dst, touches);
 }
 
@@ -908,13 +1104,70 @@ static void emit_stubs(struct cg *c)
             x_patch32(xb, x_jmp32(xb), look);
             break;
         }
-        case STUB_REQ:
+        case STUB_REQ: /* exit 1: the promotion countdown reached zero */
             x_patch32(xb, s.from, x_off(xb));
             x_store_i(xb, 2, (int32_t)(uint32_t)s.pc, CG_REG_BASE, X_NOREG, OFF_PC);
             x_store_i(xb, 2, (int32_t)(uint32_t)(s.pc >> 32), CG_REG_BASE, X_NOREG, OFF_PC + 4);
-            x_mov_ri(xb, X_RAX, (uint32_t)INTERP_REQUEST, true);
+            x_mov_ri(xb, X_RAX, (uint32_t)(s.exit ? JIT_PROMOTE : INTERP_REQUEST), true);
             x_patch32(xb, x_jmp32(xb), epi);
             break;
+        case STUB_CONST:
+            x_patch32(xb, s.from, x_off(xb));
+            x_mov_ri(xb, s.reg, s.pc, true);
+            x_patch32(xb, x_jmp32(xb), s.back);
+            break;
+        case STUB_CALL: {
+            /* keep every caller-saved register but the result's across the call */
+            static const int areg[5] = {X_RSI, X_RDX, X_RCX, X_R8, X_R9};
+            int saved[16], ns = 0;
+            x_patch32(xb, s.from, x_off(xb));
+            for (int r = 0; r < 16; r++)
+                if ((CG_CALLER & RM(r)) && r != s.reg) { /* s.reg -1: keep them all */
+                    x_push(xb, r);
+                    saved[ns++] = r;
+                }
+            if (ns & 1) x_alu_ri(xb, X_SUB, true, X_RSP, 8);
+            int md[5], ms[5];
+            unsigned nm = 0;
+            for (unsigned a = 0; a < s.nargs; a++)
+                if (areg[a] != s.args[a]) {
+                    md[nm] = areg[a];
+                    ms[nm++] = s.args[a];
+                }
+            while (nm) { /* a parallel move; cycles broken by xchg */
+                bool progress = false;
+                for (unsigned k2 = 0; k2 < nm && !progress; k2++) {
+                    bool blocked = false;
+                    for (unsigned j = 0; j < nm; j++)
+                        if (j != k2 && ms[j] == md[k2]) blocked = true;
+                    if (blocked) continue;
+                    x_mov_rr(xb, true, md[k2], ms[k2]);
+                    md[k2] = md[nm - 1];
+                    ms[k2] = ms[--nm];
+                    progress = true;
+                }
+                if (progress) continue;
+                x_rr(xb, 0x87 | X_W, ms[0], md[0]);
+                for (unsigned j = 1; j < nm; j++)
+                    if (ms[j] == md[0]) ms[j] = ms[0];
+                md[0] = md[nm - 1];
+                ms[0] = ms[--nm];
+            }
+            if (s.setpc) { /* a helper that may fault: exact pc, no extra argument */
+                x_store_i(xb, 2, (int32_t)(uint32_t)s.pc, CG_REG_BASE, X_NOREG, OFF_PC);
+                x_store_i(xb, 2, (int32_t)(uint32_t)(s.pc >> 32), CG_REG_BASE, X_NOREG, OFF_PC + 4);
+            } else {
+                x_mov_ri(xb, areg[s.nargs], s.pc, true);
+            }
+            x_mov_rr(xb, true, X_RDI, CG_REG_BASE);
+            x_mov_ri(xb, X_RAX, (uint64_t)(uintptr_t)s.fn, true);
+            x_call_r(xb, X_RAX);
+            if (s.reg >= 0 && s.reg != X_RAX) x_mov_rr(xb, true, s.reg, X_RAX);
+            if (ns & 1) x_alu_ri(xb, X_ADD, true, X_RSP, 8);
+            while (ns) x_pop(xb, saved[--ns]);
+            x_patch32(xb, x_jmp32(xb), s.back);
+            break;
+        }
         case STUB_MISALIGN:
             x_patch32(xb, s.from, x_off(xb));
             x_store_i(xb, 2, (int32_t)(uint32_t)s.pc, CG_REG_BASE, X_NOREG, OFF_PC);
@@ -949,6 +1202,7 @@ static void gen_insn(struct cg *c, uint32_t j)
             c->err = -EINVAL;
             break;
         }
+        if (overlaps_fp_flags(i->imm, (i->type == IR_I64 || i->type == IR_F64) ? 8 : 4)) emit_fp_sync(c);
         ra_state_add(c, i->dst, (int32_t)i->imm, (i->type == IR_I64 || i->type == IR_F64) ? 8 : 4);
         if (c->v[i->dst].mem < 0) { /* a GET of a field some value already stands for */
             int r = ra_alloc(c, c->alloc_mask);
@@ -968,6 +1222,7 @@ static void gen_insn(struct cg *c, uint32_t j)
         int rv = -1;
         bool vimm = cg_is_const(c, v) && (!w || x_s32((int64_t)c->v[v].k));
         if (!vimm) rv = ra_use(c, v, c->alloc_mask);
+        if (overlaps_fp_flags(i->imm, w ? 8 : 4)) emit_fp_sync(c); /* pending flags, then replaced */
         ra_state_write(c, off, w ? 8 : 4);
         if (vimm)
             x_store_i(&c->xb, w ? 3 : 2, (int32_t)c->v[v].k, CG_REG_BASE, X_NOREG, off);
@@ -1036,18 +1291,42 @@ int jit_backend_compile(const struct jit_req *req, struct jit_res *res)
     c.bmi2 = x86_has_bmi2;
     c.lzcnt = x86_has_lzcnt;
     c.popcnt = x86_has_popcnt;
+    c.fma = x86_has_fma;
     c.alloc_mask = req->sys ? CG_ALLOC_SYS : CG_ALLOC_USER;
     c.xb.start = req->rw;
     c.xb.p = req->rw;
     c.xb.end = req->rw + req->cap;
-    c.v = calloc(nv, sizeof(*c.v));
-    c.in = calloc(n, sizeof(*c.in));
-    c.def = calloc(nv, sizeof(*c.def));
+    static __thread struct cg_scratch scr;
     int err = 0;
-    if (!c.v || !c.in || !c.def) {
-        err = -ENOMEM;
-        goto out;
+    if (scr.cap_v < nv) {
+        size_t cap = nv < 256 ? 256 : 2 * (size_t)nv;
+        void *v = realloc(scr.v, cap * sizeof(*scr.v)), *d = realloc(scr.def, cap * sizeof(*scr.def));
+        void *k = realloc(scr.cnt, cap * sizeof(*scr.cnt));
+        if (v) scr.v = v;
+        if (d) scr.def = d;
+        if (k) scr.cnt = k;
+        if (!v || !d || !k) return -ENOMEM;
+        scr.cap_v = cap;
     }
+    if (scr.cap_in < n) {
+        size_t cap = n < 256 ? 256 : 2 * (size_t)n;
+        void *in = realloc(scr.in, cap * sizeof(*scr.in)), *u = realloc(scr.use_pos, 4 * cap * sizeof(*scr.use_pos));
+        if (in) scr.in = in;
+        if (u) scr.use_pos = u;
+        if (!in || !u) return -ENOMEM;
+        scr.cap_in = cap;
+    }
+    c.v = scr.v;
+    c.in = scr.in;
+    c.def = scr.def;
+    c.cnt = scr.cnt;
+    c.use_pos = scr.use_pos;
+    c.sb = scr.sb;
+    c.cap_sb = scr.cap_sb;
+    c.stubs = scr.stubs;
+    c.cap_stubs = scr.cap_stubs;
+    c.map = scr.map;
+    c.cap_map = scr.cap_map;
     if ((err = cg_analyse(&c))) goto out;
 
     /* entry: the exit-request check */
@@ -1055,6 +1334,18 @@ int jit_backend_compile(const struct jit_req *req, struct jit_res *res)
     x_b(&c.xb, 0);
     uint32_t j = x_jcc32(&c.xb, X_CC_NE);
     add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc});
+    /* tiering: a countdown in the block's data (written through the writable view) */
+    uint32_t count_at = 0;
+    if (req->sb_count) {
+        count_at = x_off(&c.xb);
+        x_room(&c.xb);
+        x_b(&c.xb, 0x83); /* sub dword [rip + disp32], 1 */
+        x_b(&c.xb, 0x2d);
+        x_d(&c.xb, 0);
+        x_b(&c.xb, 1);
+        j = x_jcc32(&c.xb, X_CC_E);
+        add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc, .exit = 1});
+    }
 
     for (uint32_t k = 0; k < n && !c.err; k++)
         gen_insn(&c, k);
@@ -1079,18 +1370,30 @@ int jit_backend_compile(const struct jit_req *req, struct jit_res *res)
         memcpy(c.xb.p, &c.map[k], sizeof(c.map[k]));
         c.xb.p += sizeof(c.map[k]);
     }
+    if (req->sb_count) { /* the countdown, addressed through the writable view */
+        uint32_t at = x_off(&c.xb);
+        x_room(&c.xb);
+        x_d(&c.xb, req->sb_count);
+        x_d(&c.xb, 0);
+        int64_t disp = (int64_t)at + (req->rw - req->rx) - (int64_t)(count_at + 7);
+        if (!x_s32(disp)) {
+            err = -ENOTSUP;
+            goto out;
+        }
+        int32_t d32 = (int32_t)disp;
+        if (!c.xb.overflow) memcpy(c.xb.start + count_at + 2, &d32, 4);
+    }
     if (c.xb.overflow) {
         err = -ENOSPC;
         goto out;
     }
     res->size = x_off(&c.xb);
 out:
-    free(c.v);
-    free(c.in);
-    free(c.def);
-    free(c.use_pos);
-    free(c.sb);
-    free(c.stubs);
-    free(c.map);
+    scr.sb = c.sb;
+    scr.cap_sb = c.cap_sb;
+    scr.stubs = c.stubs;
+    scr.cap_stubs = c.cap_stubs;
+    scr.map = c.map;
+    scr.cap_map = c.cap_map;
     return err;
 }

@@ -83,8 +83,8 @@ int cg_analyse(struct cg *c)
 {
     const struct ir_block *b = c->b;
     uint32_t n = b->n_insn, nv = b->n_val;
-    uint32_t *cnt = calloc(nv ? nv : 1, sizeof(uint32_t));
-    if (!cnt) return -ENOMEM;
+    uint32_t *cnt = c->cnt;
+    memset(cnt, 0, (nv ? nv : 1) * sizeof(uint32_t));
     int err = 0;
 
     for (uint32_t v = 0; v < nv; v++) {
@@ -237,11 +237,7 @@ int cg_analyse(struct cg *c)
         c->v[v].uc = c->v[v].ue = total;
         total += cnt[v];
     }
-    c->use_pos = malloc((total ? total : 1) * sizeof(uint32_t));
-    if (!c->use_pos) {
-        err = -ENOMEM;
-        goto out;
-    }
+    /* c->use_pos has room for 4 operands per insn (the most any reads) */
     for (uint32_t j = 0; j < n; j++) {
         struct cgi *ci = &c->in[j];
         if (ci->skip) continue;
@@ -251,7 +247,6 @@ int cg_analyse(struct cg *c)
         }
     }
 out:
-    free(cnt);
     return err;
 }
 
