@@ -100,6 +100,8 @@ struct tb {
     _Atomic uint8_t jit_state;
     bool trace;   /* a superblock: guest code not contiguous (fence.i always drops it) */
     uint16_t pad_jit;
+    uint32_t gen; /* exec_g.flush_gen when inserted: an older one means flushed (retired) */
+    uint32_t pad_gen;
     struct tb *check_tb; /* check mode: the block predecoded for the shadow-memory run */
     struct iop code[];
 };
@@ -121,6 +123,9 @@ struct exec_ctx {
 _Static_assert(sizeof(struct tb) % 8 == 0 && sizeof(struct tb_exit) % 8 == 0,
                "exit slots after code[] must stay 8-byte aligned");
 
+/* Retired: one by one (invalid) or by a full flush (an older generation). */
+static inline bool tb_dead(const struct tb *t);
+
 static inline unsigned exec_jc_index(uint64_t pc)
 {
     return (unsigned)((pc >> 1) ^ (pc >> (EXEC_JC_BITS + 1))) & (EXEC_JC_SIZE - 1);
@@ -141,8 +146,17 @@ struct exec_global {
     size_t live_bytes, budget;
     _Atomic uint64_t st_blocks, st_insns, st_inval, st_ns;
     _Atomic uint64_t st_sb; /* superblocks */
+    _Atomic uint32_t flush_gen; /* bumped by every full flush (tb_flush_all_locked) */
+    size_t n_live;              /* blocks in the hash table */
+    struct tb_grave *graves;    /* hash tables of flushed blocks, freed after their epoch */
 };
 extern struct exec_global exec_g;
+
+static inline bool tb_dead(const struct tb *t)
+{
+    return atomic_load_explicit(&t->invalid, memory_order_acquire) ||
+           t->gen != atomic_load_explicit(&exec_g.flush_gen, memory_order_acquire);
+}
 
 /* ---- tb.c ---- */
 /* The page number blocks at pc are keyed and indexed by: the virtual page in user mode,

@@ -9,9 +9,9 @@
  *   retire, chain, the page index) hold exec_g.lock. No lock is held while guest code runs:
  *   a guest store may fault into the SMC handler, which calls exec_code_written() on the
  *   same thread.
- * - Retiring a block (invalidation or a full flush) marks it invalid, unlinks it from the
- *   hash, its pages, the jump caches and every chain slot that leads to it, so no vCPU
- *   starts it again. Its memory is freed only once every vCPU has published an epoch at
+ * - Retiring a block (invalidation) marks it invalid, unlinks it from the hash, its pages,
+ *   the jump caches and every chain slot that leads to it, so no vCPU starts it again. A
+ *   full flush retires every block at once by generation (tb_dead) in constant time. Its memory is freed only once every vCPU has published an epoch at
  *   least its retire epoch (it passed a safe point since) or is idle; retiring never frees,
  *   so it is safe inside a signal handler.
  * - A guest page is "hooked" (exec_code_page_hook called, the memory layer write-protects
@@ -53,6 +53,20 @@ struct tb_page {
     struct tb_page *next;
 };
 static struct tb_page *page_hash[1u << PAGE_HASH_BITS];
+
+/* A hash table a full flush took out of service, with every block still chained in it;
+ * freed block by block (in bounded batches) once its epoch has passed. */
+struct tb_grave {
+    _Atomic(struct tb *) *hash;
+    uint64_t epoch;
+    size_t bucket;    /* freeing resumes here */
+    struct tb_grave *next;
+};
+
+static inline _Atomic(struct tb *) *hash_table(void)
+{
+    return __atomic_load_n(&exec_g.hash, __ATOMIC_ACQUIRE);
+}
 
 static inline size_t tb_hash(uint64_t pc, uint32_t flags)
 {
@@ -168,7 +182,8 @@ static void page_unlink(struct tb *tb)
 /* Unlinks tb everywhere and queues it for freeing; the caller bumps the epoch. */
 static void tb_retire_locked(struct tb *tb)
 {
-    if (atomic_load_explicit(&tb->invalid, memory_order_relaxed)) return;
+    if (tb_dead(tb)) return;
+    exec_g.n_live--;
     atomic_store_explicit(&tb->invalid, 1, memory_order_seq_cst);
     /* pairs with tb_find: either it sees `invalid` after filling its jump cache, or
      * jc_forget below sees the entry */
@@ -215,14 +230,47 @@ static void retire_commit_locked(void)
         __atomic_or_fetch(&c->cpu->exit_request, EXEC_KICK, __ATOMIC_RELAXED);
 }
 
+/* Retire every block at once, in constant time: the generation moves on (every block in
+ * the table is dead from now: tb_dead), the table is swapped for an empty one, the old
+ * one with its chains goes to a grave to be freed after its epoch, and the indexes are
+ * emptied. Chain links between the flushed blocks stay: only they use them, and their
+ * code and memory stay valid until every vCPU passed a safe point. This is the JIT's
+ * eviction pause. */
 void tb_flush_all_locked(void)
 {
-    for (size_t h = 0; h <= exec_g.hash_mask; h++) {
-        struct tb *t;
-        while ((t = atomic_load_explicit(&exec_g.hash[h], memory_order_relaxed)))
-            tb_retire_locked(t);
+    struct tb_grave *g = calloc(1, sizeof(*g));
+    _Atomic(struct tb *) *fresh = calloc(exec_g.hash_mask + 1, sizeof(*fresh));
+    if (!g || !fresh) { /* no memory for a new table: retire block by block */
+        free(g);
+        free(fresh);
+        for (size_t h = 0; h <= exec_g.hash_mask; h++) {
+            struct tb *t;
+            while ((t = atomic_load_explicit(&exec_g.hash[h], memory_order_relaxed)))
+                tb_retire_locked(t);
+        }
+        retire_commit_locked();
+        return;
     }
+    atomic_fetch_add_explicit(&exec_g.flush_gen, 1, memory_order_seq_cst);
+    /* pairs with tb_find: it rechecks tb_dead after filling its jump cache */
+    atomic_thread_fence(memory_order_seq_cst);
+    g->hash = exec_g.hash;
+    __atomic_store_n(&exec_g.hash, fresh, __ATOMIC_RELEASE);
+    for (size_t h = 0; h < (1u << PAGE_HASH_BITS); h++)
+        for (struct tb_page *p = page_hash[h]; p; p = p->next)
+            p->first = NULL; /* pages stay hooked (write-protected) */
+    for (struct exec_ctx *c = exec_g.ctxs; c; c = c->next)
+        for (unsigned i = 0; i < EXEC_JC_SIZE; i++)
+            atomic_store_explicit(&c->jc[i], NULL, memory_order_relaxed);
+    atomic_fetch_add_explicit(&exec_g.n_retired, exec_g.n_live + 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&exec_g.st_inval, exec_g.n_live, memory_order_relaxed);
+    exec_g.n_live = 0;
+    exec_g.live_bytes = 0;
     retire_commit_locked();
+    g->epoch = atomic_load_explicit(&exec_g.epoch, memory_order_relaxed);
+    struct tb_grave **pp = &exec_g.graves;
+    while (*pp) pp = &(*pp)->next;
+    *pp = g;
 }
 
 /* Free retired blocks no vCPU can still hold (under the lock). */
@@ -234,7 +282,10 @@ static void reclaim_locked(void)
         uint64_t e = atomic_load_explicit(&c->epoch, memory_order_acquire);
         if (e < min) min = e;
     }
-    while (exec_g.retired && exec_g.retired->retire_epoch && exec_g.retired->retire_epoch <= min) {
+    /* a bounded batch per call, so freeing after a full flush is spread over safe points */
+    for (unsigned budget = 4096; budget && exec_g.retired && exec_g.retired->retire_epoch &&
+                                 exec_g.retired->retire_epoch <= min;
+         budget--) {
         struct tb *t = exec_g.retired;
         exec_g.retired = t->retire_next;
         free(t->check_tb);
@@ -242,6 +293,30 @@ static void reclaim_locked(void)
         atomic_fetch_sub_explicit(&exec_g.n_retired, 1, memory_order_relaxed);
     }
     if (!exec_g.retired) exec_g.retired_tail = &exec_g.retired;
+    /* flushed tables, a bounded batch at a time */
+    unsigned budget = 4096;
+    while (budget && exec_g.graves && exec_g.graves->epoch <= min) {
+        struct tb_grave *g = exec_g.graves;
+        for (; g->bucket <= exec_g.hash_mask && budget; g->bucket++) {
+            struct tb *t;
+            while (budget && (t = atomic_load_explicit(&g->hash[g->bucket], memory_order_relaxed))) {
+                atomic_store_explicit(&g->hash[g->bucket],
+                                      atomic_load_explicit(&t->hash_next, memory_order_relaxed),
+                                      memory_order_relaxed);
+                free(t->check_tb);
+                free(t);
+                atomic_fetch_sub_explicit(&exec_g.n_retired, 1, memory_order_relaxed);
+                budget--;
+            }
+            if (!budget) break;
+        }
+        if (g->bucket > exec_g.hash_mask) {
+            exec_g.graves = g->next;
+            free(g->hash);
+            free(g);
+            atomic_fetch_sub_explicit(&exec_g.n_retired, 1, memory_order_relaxed);
+        }
+    }
 }
 
 /* ---- epochs ---- */
@@ -302,13 +377,15 @@ void tb_ctx_unregister(struct exec_ctx *ctx)
  * child must stop waiting for the other threads' vCPUs at safe points. */
 void exec_fork_prepare(void)
 {
-    jit_fork_prepare(); /* lock order: the JIT's, then the cache's */
+    jit_fork_prepare(); /* lock order: the JIT's, check mode's, then the cache's */
+    jit_check_fork_prepare();
     pthread_mutex_lock(&exec_g.lock);
 }
 
 void exec_fork_parent(void)
 {
     pthread_mutex_unlock(&exec_g.lock);
+    jit_check_fork_done();
     jit_fork_parent();
 }
 
@@ -322,6 +399,7 @@ void exec_fork_child(struct cpu_common *self)
     /* the JIT's code memory is shared with the parent until replaced; then every block
      * (whose code is gone) is retired */
     bool jit = jit_ready();
+    jit_check_fork_done();
     jit_fork_child();
     if (jit) tb_flush_all_locked();
     pthread_mutex_unlock(&exec_g.lock);
@@ -343,10 +421,9 @@ int tb_key_page(struct cpu_common *cpu, uint64_t pc, uint64_t *page)
 
 static struct tb *hash_find(uint64_t pc, uint32_t flags, uint64_t page0)
 {
-    struct tb *t = atomic_load_explicit(&exec_g.hash[tb_hash(pc, flags)], memory_order_acquire);
+    struct tb *t = atomic_load_explicit(&hash_table()[tb_hash(pc, flags)], memory_order_acquire);
     for (; t; t = atomic_load_explicit(&t->hash_next, memory_order_acquire))
-        if (t->pc == pc && t->tb_flags == flags && t->page[0] == page0 &&
-            !atomic_load_explicit(&t->invalid, memory_order_relaxed))
+        if (t->pc == pc && t->tb_flags == flags && t->page[0] == page0 && !tb_dead(t))
             return t;
     return NULL;
 }
@@ -579,8 +656,10 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
         atomic_store_explicit(&tb->hash_next,
                               atomic_load_explicit(&exec_g.hash[h], memory_order_relaxed),
                               memory_order_relaxed);
+        tb->gen = atomic_load_explicit(&exec_g.flush_gen, memory_order_relaxed);
         atomic_store_explicit(&exec_g.hash[h], tb, memory_order_release);
         exec_g.live_bytes += tb->bytes;
+        exec_g.n_live++;
         if (replace) retire_commit_locked();
         pthread_mutex_unlock(&exec_g.lock);
 
@@ -598,8 +677,7 @@ struct tb *tb_find(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, int *err)
 {
     unsigned j = exec_jc_index(pc);
     struct tb *t = atomic_load_explicit(&ctx->jc[j], memory_order_acquire);
-    if (t && t->pc == pc && t->tb_flags == flags &&
-        !atomic_load_explicit(&t->invalid, memory_order_relaxed))
+    if (t && t->pc == pc && t->tb_flags == flags && !tb_dead(t))
         return t;
     uint64_t page0;
     if (tb_key_page(ctx->cpu, pc, &page0) < 0) {
@@ -613,7 +691,7 @@ struct tb *tb_find(struct exec_ctx *ctx, uint64_t pc, uint32_t flags, int *err)
     }
     atomic_store_explicit(&ctx->jc[j], t, memory_order_seq_cst);
     atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&t->invalid, memory_order_seq_cst)) {
+    if (tb_dead(t)) {
         /* retired while we looked it up: never leave it in the jump cache */
         struct tb *cur = t;
         atomic_compare_exchange_strong(&ctx->jc[j], &cur, NULL);
@@ -642,9 +720,8 @@ void tb_chain(struct tb_exit *from, struct tb *to)
         (from->src->sys && (to->pc >> EXEC_PAGE_BITS) != (from->src->pc >> EXEC_PAGE_BITS)))
         return;
     pthread_mutex_lock(&exec_g.lock);
-    if (!atomic_load_explicit(&from->next, memory_order_relaxed) &&
-        !atomic_load_explicit(&from->src->invalid, memory_order_relaxed) &&
-        !atomic_load_explicit(&to->invalid, memory_order_relaxed)) {
+    if (!atomic_load_explicit(&from->next, memory_order_relaxed) && !tb_dead(from->src) &&
+        !tb_dead(to)) {
         from->in_next = to->incoming;
         if (to->incoming) to->incoming->in_pprev = &from->in_next;
         from->in_pprev = &to->incoming;
@@ -697,7 +774,7 @@ void tb_jit_compile(struct exec_ctx *ctx, struct tb *tb)
  * replaces it (its chains are unpatched, the new one is found by the next lookup). */
 void tb_promote(struct exec_ctx *ctx, struct tb *tb)
 {
-    if (tb->trace || atomic_load(&tb->invalid) || exec_g.opt.sb_threshold == ~0u) return;
+    if (tb->trace || tb_dead(tb) || exec_g.opt.sb_threshold == ~0u) return;
     int err = 0;
     struct tb *n = tb_translate(ctx, tb->pc, tb->tb_flags, tb->page[0], &err, true, tb);
     if (n && n != tb && n->trace) atomic_fetch_add_explicit(&exec_g.st_sb, 1, memory_order_relaxed);

@@ -221,7 +221,7 @@ int jit_compile(struct exec_ctx *ctx, struct tb *tb, const struct ir_block *b, b
         atomic_store_explicit(&tb->jit, entry, memory_order_release);
     } else {
         pthread_mutex_lock(&exec_g.lock);
-        bool ok = !atomic_load(&tb->invalid) && atomic_load(&jit_g.gen) == gen;
+        bool ok = !tb_dead(tb) && atomic_load(&jit_g.gen) == gen;
         if (ok) {
             tb->jit_gen = gen;
             atomic_store_explicit(&tb->jit, entry, memory_order_release);

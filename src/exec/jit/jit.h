@@ -71,6 +71,8 @@ void jit_fork_parent(void);
  * memory view, and once compiled for real; on any difference report it and exit. Returns
  * what the compiled run returned (as interp_exec would). */
 int jit_check_block(struct cpu_common *cpu, struct exec_ctx *ctx, struct tb *tb);
+void jit_check_fork_prepare(void);
+void jit_check_fork_done(void); /* in the parent and in the child */
 
 struct jit_stats {
     uint64_t blocks, guest_insns, bytes, compile_ns, flushes, max_flush_ns, refused;

@@ -60,12 +60,14 @@ struct cgi {
     int32_t disp;     /* LOAD/STORE: constant added to a[0] */
 };
 
-enum { STUB_SIDE, STUB_EXIT, STUB_REQ, STUB_MISALIGN, STUB_CONST, STUB_CALL };
+enum { STUB_EXIT, STUB_REQ, STUB_MISALIGN, STUB_CONST, STUB_CALL };
 struct cg_stub {
     uint8_t kind;
     int8_t reg;       /* STUB_MISALIGN: the address register; CONST/CALL: the result's */
     uint8_t nargs;    /* STUB_CALL: argument registers in args[] */
-    uint8_t setpc;    /* STUB_CALL: store pc (the guest pc) first, no extra argument */
+    uint8_t setpc;    /* STUB_CALL: store the guest pc (pcv) first */
+    uint8_t has_imm;  /* STUB_CALL: pass `pc` as one more argument after args[] */
+    uint64_t pcv;
     int8_t args[4];
     uint32_t from;    /* rel32 field (in main code) to point at the stub */
     uint32_t exit;    /* exit index */

@@ -11,8 +11,11 @@
  *   (results zero-extended by the hardware), division follows the IR's total rules, shift
  *   counts are masked to the width (as x86 does), CLZ/CTZ of zero give the width.
  * - PUTs are stored at their IR position; exits and faults therefore see exact state.
- * - Every chainable exit ends in a `jmp rel32` whose displacement is 4-byte aligned (so a
- *   patch is one atomic store) and initially leads to its exit stub.
+ * - Every chainable exit is a `jmp rel32` or `jcc rel32` whose displacement is 4-byte
+ *   aligned (so a patch is one atomic store) and initially leads to its exit stub; chained,
+ *   it jumps straight into the target block.
+ * - icount grows by the block's guest instructions at its entry (the interpreter counts
+ *   at the exit taken; cpu.h promises block granularity only).
  * - Each inline memory access that may fault has a pc-map entry for its instruction.
  * - Anything unexpected refuses the block (-ENOTSUP/-EINVAL): it stays interpreted.
  */
@@ -23,6 +26,7 @@
 
 #include "core/cpu.h"
 #include "exec/jit/x86_64/x86_cg.h"
+#include "mem/tlb.h"
 
 #define OFF_PC ((int32_t)offsetof(struct cpu_common, pc))
 #define OFF_ICOUNT ((int32_t)offsetof(struct cpu_common, icount))
@@ -484,7 +488,9 @@ static enum x_cc gen_cmp(struct cg *c, const struct cgi *ci, int ra, int rb)
         c->err = -EINVAL;
         return X_CC_E;
     }
-    if (ci->imm1)
+    if (ci->imm1 && c->v[ci->a[1]].k == 0)
+        x_test_rr(&c->xb, ci->cw64, ra, ra); /* against 0: the same flags as cmp */
+    else if (ci->imm1)
         x_alu_ri(&c->xb, X_CMP, ci->cw64, ra, (int32_t)c->v[ci->a[1]].k);
     else
         x_alu_rr(&c->xb, X_CMP, ci->cw64, ra, rb);
@@ -570,10 +576,53 @@ static unsigned mem_pack(const struct ir_insn *i)
     return m->size | (m->sign ? 4u : 0) | (w64 ? 8u : 0) | (unsigned)m->order << 4 | (m->align ? 64u : 0);
 }
 
+/* System mode, a plain access: the SoftMMU TLB's one-compare fast path inline (mem/tlb.h):
+ * entry = tlb->data + ((addr >> 12) & (TLB_SIZE - 1)) (data is the current data index's
+ * table), hit iff (addr & (page mask | size - 1)) == entry->tag[acc], host = addr +
+ * entry->addend. A miss, MMIO, code page or misaligned access takes the runtime call (out
+ * of line). Returns the register holding the addend; *j_miss is the jump to the slow path. */
+static int gen_tlb_lookup(struct cg *c, int ra, unsigned size, enum tlb_access acc,
+                          uint32_t *j_miss)
+{
+    struct xb *xb = &c->xb;
+    int t1 = ra_alloc(c, c->alloc_mask), t2 = ra_alloc(c, c->alloc_mask);
+    x_load(xb, 3, false, true, t1, CG_REG_BASE, X_NOREG, (int32_t)offsetof(struct cpu_common, tlb));
+    x_load(xb, 3, false, true, t1, t1, X_NOREG, (int32_t)offsetof(struct tlb, data));
+    x_mov_rr(xb, true, t2, ra);
+    x_shift_ri(xb, X_SHR, true, t2, TLB_PAGE_BITS);
+    x_alu_ri(xb, X_AND, false, t2, TLB_SIZE - 1);
+    x_shift_ri(xb, X_SHL, false, t2, 5); /* sizeof(struct tlb_entry) */
+    x_alu_rr(xb, X_ADD, true, t1, t2);    /* the entry */
+    x_mov_rr(xb, true, t2, ra);
+    x_alu_ri(xb, X_AND, true, t2, (int32_t)(uint32_t)(TLB_PAGE_MASK | ((1u << size) - 1)));
+    x_rm(xb, 0x3b | X_W, t2, t1, X_NOREG, 0,
+         (int32_t)(offsetof(struct tlb_entry, tag) + 8 * (unsigned)acc)); /* cmp t2, tag */
+    *j_miss = x_jcc32(xb, X_CC_NE);
+    x_load(xb, 3, false, true, t1, t1, X_NOREG, (int32_t)offsetof(struct tlb_entry, addend));
+    return t1;
+}
+
+_Static_assert(sizeof(struct tlb_entry) == 32, "the inline TLB lookup's entry size");
+
 static void gen_load(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
 {
     const struct ir_memop *m = &i->mem;
     bool w64 = i->type == IR_I64 || i->type == IR_F64;
+    if (c->req->sys && m->order == IR_ORD_PLAIN && !m->align && ci->a[0]) {
+        int ra = ra_use(c, ci->a[0], c->alloc_mask);
+        uint32_t j_miss;
+        int ad = gen_tlb_lookup(c, ra, m->size, TLB_LOAD, &j_miss);
+        int d = ra_alloc(c, c->alloc_mask);
+        x_load(&c->xb, m->size, m->sign, w64, d, ad, ra, 0);
+        int args[2] = {ra, -1};
+        struct cg_stub s = {.kind = STUB_CALL, .from = j_miss, .fn = (const void *)jit_rt_tlb_ld,
+                            .nargs = 1, .args = {(int8_t)ra}, .has_imm = 1, .pc = mem_pack(i),
+                            .setpc = 1, .pcv = c->cur_pc, .reg = (int8_t)d, .back = x_off(&c->xb)};
+        (void)args;
+        add_stub(c, s);
+        ra_bind(c, i->dst, d);
+        return;
+    }
     if (c->req->sys) {
         ir_val args[2] = {ci->a[0], 0};
         uint64_t imm[2] = {0, mem_pack(i)};
@@ -596,6 +645,18 @@ static void gen_store(struct cg *c, const struct ir_insn *i, const struct cgi *c
 {
     const struct ir_memop *m = &i->mem;
     ir_val v = ci->a[1];
+    if (c->req->sys && m->order == IR_ORD_PLAIN && !m->align && ci->a[0]) {
+        int ra = ra_use(c, ci->a[0], c->alloc_mask), rv = ra_use(c, v, c->alloc_mask);
+        uint32_t j_miss;
+        int ad = gen_tlb_lookup(c, ra, m->size, TLB_STORE, &j_miss);
+        x_store(&c->xb, m->size, rv, ad, ra, 0);
+        struct cg_stub s = {.kind = STUB_CALL, .from = j_miss, .fn = (const void *)jit_rt_tlb_st,
+                            .nargs = 2, .args = {(int8_t)ra, (int8_t)rv}, .has_imm = 1,
+                            .pc = mem_pack(i), .setpc = 1, .pcv = c->cur_pc, .reg = -1,
+                            .back = x_off(&c->xb)};
+        add_stub(c, s);
+        return;
+    }
     if (c->req->sys) {
         ir_val args[3] = {ci->a[0], v, 0};
         uint64_t imm[3] = {0, 0, mem_pack(i)};
@@ -780,7 +841,7 @@ static void slow_call_stub(struct cg *c, uint32_t from, const void *fn, const in
                            unsigned nargs, uint64_t last, int d, uint32_t back)
 {
     struct cg_stub s = {.kind = STUB_CALL, .from = from, .fn = fn, .nargs = (uint8_t)nargs,
-                        .pc = last, .reg = (int8_t)d, .back = back};
+                        .pc = last, .has_imm = 1, .reg = (int8_t)d, .back = back};
     for (unsigned k = 0; k < nargs; k++)
         s.args[k] = (int8_t)args[k];
     add_stub(c, s);
@@ -972,7 +1033,7 @@ static void gen_call(struct cg *c, const struct ir_insn *i, const struct cgi *ci
         uint32_t j = x_jcc32(&c->xb, X_CC_A);
         /* the stub stores pc (the helper faults), calls it keeping every register */
         struct cg_stub st = {.kind = STUB_CALL, .from = j, .fn = h->fn, .nargs = (uint8_t)ci->n,
-                             .pc = c->cur_pc, .reg = -1, .back = x_off(&c->xb), .setpc = 1};
+                             .pcv = c->cur_pc, .reg = -1, .back = x_off(&c->xb), .setpc = 1};
         for (unsigned k = 0; k < ci->n; k++)
             st.args[k] = (int8_t)args_r[k];
         add_stub(c, st);
@@ -1003,14 +1064,15 @@ static void gen_exit_if(struct cg *c, const struct ir_insn *i, const struct cgi 
         x_test_rr(&c->xb, true, ra, ra);
         cc = X_CC_NE;
     }
+    /* a jcc straight to the target once chained: its rel32 field 4-byte aligned */
+    unsigned mis = (x_off(&c->xb) + 2) & 3;
+    if (mis) x_nop(&c->xb, 4 - mis);
     uint32_t j = x_jcc32(&c->xb, cc);
-    add_stub(c, (struct cg_stub){.kind = STUB_SIDE, .from = j, .exit = c->n_exits++,
-                                 .ninsn = c->ninsn, .pc = i->imm});
+    add_stub(c, (struct cg_stub){.kind = STUB_EXIT, .from = j, .exit = c->n_exits++, .pc = i->imm});
 }
 
 static void gen_goto(struct cg *c, const struct ir_insn *i)
 {
-    add_icount(c, c->ninsn);
     uint32_t j = patchable_jmp(c);
     add_stub(c, (struct cg_stub){.kind = STUB_EXIT, .from = j, .exit = c->n_exits++, .pc = i->imm});
 }
@@ -1021,7 +1083,6 @@ static void gen_goto_ind(struct cg *c, const struct ir_insn *i, const struct cgi
     int rv = ra_use(c, ci->a[0], c->alloc_mask);
     ra_state_write(c, OFF_PC, 8);
     x_store(xb, 3, rv, CG_REG_BASE, X_NOREG, OFF_PC);
-    add_icount(c, c->ninsn);
     if (!c->req->nochain) {
         /* the vCPU's jump cache, inline: jc[((pc >> 1) ^ (pc >> 13)) & mask] */
         int t1 = ra_alloc(c, c->alloc_mask), t2 = ra_alloc(c, c->alloc_mask);
@@ -1037,16 +1098,19 @@ static void gen_goto_ind(struct cg *c, const struct ir_insn *i, const struct cgi
         uint32_t j1 = x_jcc32(xb, X_CC_E);
         x_rm(xb, 0x3b | X_W, rv, t1, X_NOREG, 0, (int32_t)offsetof(struct tb, pc)); /* cmp */
         uint32_t j2 = x_jcc32(xb, X_CC_NE);
-        x_load(xb, 2, false, false, t2, t1, X_NOREG, (int32_t)offsetof(struct tb, tb_flags));
-        x_alu_rm(xb, X_CMP, false, t2, CG_REG_BASE, OFF_TBFLAGS);
-        uint32_t j3 = x_jcc32(xb, X_CC_NE);
+        uint32_t j3 = 0;
+        if (c->req->sys) { /* user mode never changes tb_flags: no need to compare them */
+            x_load(xb, 2, false, false, t2, t1, X_NOREG, (int32_t)offsetof(struct tb, tb_flags));
+            x_alu_rm(xb, X_CMP, false, t2, CG_REG_BASE, OFF_TBFLAGS);
+            j3 = x_jcc32(xb, X_CC_NE);
+        }
         x_load(xb, 3, false, true, t1, t1, X_NOREG, (int32_t)offsetof(struct tb, jit));
         x_test_rr(xb, true, t1, t1);
         uint32_t j4 = x_jcc32(xb, X_CC_E);
         x_jmp_r(xb, t1);
         x_patch32(xb, j1, x_off(xb));
         x_patch32(xb, j2, x_off(xb));
-        x_patch32(xb, j3, x_off(xb));
+        if (j3) x_patch32(xb, j3, x_off(xb));
         x_patch32(xb, j4, x_off(xb));
     }
     x_rr(xb, 0x31, X_RDX, X_RDX);
@@ -1062,7 +1126,6 @@ static void gen_exit(struct cg *c, const struct ir_insn *i)
         return;
     }
     store_pc(c, i->imm);
-    add_icount(c, c->ninsn);
     x_mov_ri(&c->xb, X_RAX, i->aux, true);
     x_rr(&c->xb, 0x31, X_RDX, X_RDX);
     uint32_t j = x_jmp32(&c->xb);
@@ -1077,17 +1140,6 @@ static void emit_stubs(struct cg *c)
     uint32_t epi = (uint32_t)(c->req->host->epilogue - c->req->rx);
     uint32_t look = (uint32_t)(c->req->host->exit_lookup - c->req->rx);
     struct tb *tb = c->req->tb;
-    /* side exits first: their chainable jumps then lead to exit stubs emitted below */
-    uint32_t n0 = c->n_stubs;
-    for (uint32_t k = 0; k < n0; k++) {
-        struct cg_stub *s = &c->stubs[k];
-        if (s->kind != STUB_SIDE) continue;
-        x_patch32(xb, s->from, x_off(xb));
-        add_icount(c, s->ninsn);
-        uint32_t j = patchable_jmp(c);
-        struct cg_stub e = {.kind = STUB_EXIT, .from = j, .exit = s->exit, .pc = s->pc};
-        add_stub(c, e);
-    }
     for (uint32_t k = 0; k < c->n_stubs; k++) {
         struct cg_stub s = c->stubs[k];
         switch (s.kind) {
@@ -1153,12 +1205,11 @@ static void emit_stubs(struct cg *c)
                 md[0] = md[nm - 1];
                 ms[0] = ms[--nm];
             }
-            if (s.setpc) { /* a helper that may fault: exact pc, no extra argument */
-                x_store_i(xb, 2, (int32_t)(uint32_t)s.pc, CG_REG_BASE, X_NOREG, OFF_PC);
-                x_store_i(xb, 2, (int32_t)(uint32_t)(s.pc >> 32), CG_REG_BASE, X_NOREG, OFF_PC + 4);
-            } else {
-                x_mov_ri(xb, areg[s.nargs], s.pc, true);
+            if (s.setpc) { /* a helper that may fault: the exact pc first */
+                x_store_i(xb, 2, (int32_t)(uint32_t)s.pcv, CG_REG_BASE, X_NOREG, OFF_PC);
+                x_store_i(xb, 2, (int32_t)(uint32_t)(s.pcv >> 32), CG_REG_BASE, X_NOREG, OFF_PC + 4);
             }
+            if (s.has_imm) x_mov_ri(xb, areg[s.nargs], s.pc, true);
             x_mov_rr(xb, true, X_RDI, CG_REG_BASE);
             x_mov_ri(xb, X_RAX, (uint64_t)(uintptr_t)s.fn, true);
             x_call_r(xb, X_RAX);
@@ -1346,6 +1397,9 @@ int jit_backend_compile(const struct jit_req *req, struct jit_res *res)
         j = x_jcc32(&c.xb, X_CC_E);
         add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc, .exit = 1});
     }
+    /* icount: the whole block, counted at entry (block granularity: a side exit counts
+     * the instructions after it too), so exits are bare jumps */
+    add_icount(&c, b->n_guest);
 
     for (uint32_t k = 0; k < n && !c.err; k++)
         gen_insn(&c, k);
