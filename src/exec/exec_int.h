@@ -197,6 +197,8 @@ struct tb *interp_predecode(struct exec_ctx *ctx, const struct ir_block *b, int 
 #define INTERP_LOOKUP (-1)  /* cpu->pc is the next block; *exit_out the slot, or NULL */
 #define INTERP_REQUEST (-2) /* exit_request seen at a block entry; cpu->pc is that block */
 #define JIT_PROMOTE (-3)    /* compiled code: the block at cpu->pc is hot (tb_promote) */
+#define JIT_INTERP (-4)     /* compiled code: interpret the block at cpu->pc this time (its
+                               inline FP assumes a rounding mode the guest is not in) */
 extern const void *const *interp_handlers;
 void interp_init(void);
 int interp_exec(struct cpu_common *cpu, struct exec_ctx *ctx, struct tb *tb, bool chain,

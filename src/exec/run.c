@@ -140,6 +140,13 @@ static enum exec_result run_loop(struct cpu_common *cpu, struct exec_ctx *ctx)
              * have compiled code in the interpreter: it returns instead */
             r = interp_exec(cpu, ctx, tb, !trace && eng == EXEC_INTERP, &from);
         }
+        if (r == JIT_INTERP) { /* the compiled block declined: interpret it once */
+            from = NULL;
+            int ierr = 0;
+            struct tb *it = tb_find(ctx, cpu->pc, cpu->tb_flags, &ierr);
+            if (!it) continue;
+            r = interp_exec(cpu, ctx, it, false, &from);
+        }
         if (r == INTERP_LOOKUP) continue;
         if (r == JIT_PROMOTE) { /* the block at pc is hot: rebuild it as a superblock */
             from = NULL;

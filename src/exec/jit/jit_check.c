@@ -298,7 +298,7 @@ int jit_check_block(struct cpu_common *cpu, struct exec_ctx *ctx, struct tb *tb)
     uint32_t jexcp = cpu->excp;
     uint64_t jtval = cpu->excp_tval;
 
-    if (ck.overflow || rj.code == INTERP_REQUEST) { /* not comparable / nothing ran */
+    if (ck.overflow || rj.code == INTERP_REQUEST || rj.code == JIT_INTERP) { /* nothing ran */
         ck.skipped++;
         goto done;
     }

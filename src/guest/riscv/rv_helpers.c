@@ -75,4 +75,4 @@ const struct ir_helper rv_helper_orc_b = {"rv_orc_b", (void *)(rv_helper_fn *)he
 const struct ir_helper rv_helper_rdtime = {"rv_rdtime", (void *)(rv_helper_fn *)helper_rdtime,
                                             IR_HELPER_VOLATILE};
 const struct ir_helper rv_helper_rdcycle = {"rv_rdcycle", (void *)(rv_helper_fn *)helper_rdcycle,
-                                            IR_HELPER_STATE};
+                                            IR_HELPER_STATE | IR_HELPER_VOLATILE};

@@ -9,9 +9,9 @@
  *   the rest are allocated to IR values, with Belady (furthest next use) eviction over
  *   the block's straight-line code.
  *
- * Value locations (any combination at once): a host register; a spill slot; a guest
- * state field that still holds it (a GET not overwritten since, or a PUT's source); or a
- * constant. The allocator keeps every value with a later use in at least one of them.
+ * Value locations (any combination at once): a host register; an xmm register (values
+ * inline FP produced or consumed); a spill slot; a guest state field that still holds it
+ * (a GET not overwritten since, or a PUT's source); or a constant. The allocator keeps every value with a later use in at least one of them.
  */
 #ifndef OMNIVM_EXEC_JIT_X86_CG_H
 #define OMNIVM_EXEC_JIT_X86_CG_H
@@ -41,7 +41,8 @@ struct cgv {
     int8_t reg;     /* host register, or -1 */
     uint8_t kind;   /* VK_* */
     uint8_t w64;    /* 64-bit type */
-    uint8_t pad;
+    int8_t xreg;    /* xmm register holding it (FP values from inline SSE), or -1; the low
+                       32 bits only for 32-bit values */
     int16_t slot;   /* spill slot, or -1 */
     int32_t mem;    /* guest-state offset that holds the value, or -1 */
     uint32_t uc, ue; /* cursor and end of its uses in cg.use_pos */
@@ -67,8 +68,10 @@ struct cg_stub {
     uint8_t nargs;    /* STUB_CALL: argument registers in args[] */
     uint8_t setpc;    /* STUB_CALL: store the guest pc (pcv) first */
     uint8_t has_imm;  /* STUB_CALL: pass `pc` as one more argument after args[] */
+    int8_t xres;      /* STUB_CALL/CONST: the result goes to this xmm register (else reg) */
+    uint8_t wide;     /* STUB_CALL: xmm arguments/result are 64-bit (else 32) */
     uint64_t pcv;
-    int8_t args[4];
+    int8_t args[4];   /* STUB_CALL: GPRs, or 16 + an xmm register */
     uint32_t from;    /* rel32 field (in main code) to point at the stub */
     uint32_t exit;    /* exit index */
     uint32_t ninsn;   /* guest insns done at the exit */
@@ -99,6 +102,12 @@ struct cg {
     uint32_t n_exits;
     uint32_t alloc_mask;    /* allocatable registers */
     bool bmi1, bmi2, lzcnt, popcnt, fma;
+    bool dyn_checked;       /* the block entry checked fp_rm == RNE (no per-op checks) */
+    /* user mode: guest registers used as the base of several accesses, masked once at
+     * entry (checked so that base + displacement never leaves the guest space): their
+     * accesses are [r15 + reg + disp] */
+    struct { ir_val v; int8_t reg; int32_t dmin, dmax; uint32_t n; int32_t off; } mb[3];
+    unsigned n_mb;
 
     struct cgv *v;
     struct cgi *in;
@@ -108,6 +117,8 @@ struct cg {
 
     ir_val reg_val[16];
     uint32_t locked;
+    ir_val xreg_val[16];    /* xmm0-2 are scratch, xmm3-15 hold values */
+    uint32_t xlocked;
     uint8_t slot_used[CG_NSLOTS];
 
     /* values a guest-state field currently holds (GETs not yet loaded, PUT sources) */
@@ -143,6 +154,11 @@ void ra_state_clobber_all(struct cg *c);      /* before a helper that may write 
 void ra_before_call(struct cg *c);            /* free caller-saved registers */
 void ra_parallel_move(struct cg *c, const int *dst, const ir_val *src, const uint64_t *imm,
                       unsigned n);            /* src 0: load imm */
+int ra_xalloc(struct cg *c);                  /* an empty xmm register, locked */
+int ra_xuse(struct cg *c, ir_val v);          /* v in an xmm register, locked */
+int ra_xreuse(struct cg *c, ir_val v);        /* v's xmm register if v dies here */
+void ra_xbind(struct cg *c, ir_val v, int x);
+void ra_forget_xmm(struct cg *c);             /* after a call: xmm registers are gone */
 
 static inline struct cgv *cgv(struct cg *c, ir_val v) { return &c->v[v]; }
 static inline bool cg_is_const(struct cg *c, ir_val v) { return v && c->v[v].kind == VK_CONST; }

@@ -411,6 +411,25 @@ static inline void x_cvtf2si(struct xb *b, bool dbl, bool trunc, bool w, int r, 
     x_rr(b, (trunc ? 0x2c : 0x2d) | X_0F | (dbl ? X_PF2 : X_PF3) | (w ? X_W : 0), r, x);
 }
 static inline void x_xorps(struct xb *b, int xd, int xs) { x_rr(b, 0x57 | X_0F, xd, xs); }
+static inline void x_movapd(struct xb *b, int xd, int xs) { x_rr(b, 0x28 | X_0F | X_P66, xd, xs); }
+/* movq [m], x (8 bytes) and movq x, [m] (zeroes the rest) */
+static inline void x_movq_mx(struct xb *b, int x, int base, int index, int32_t disp)
+{
+    x_rm(b, 0xd6 | X_0F | X_P66, x, base, index, 0, disp);
+}
+static inline void x_movq_xm(struct xb *b, int x, int base, int index, int32_t disp)
+{
+    x_rm(b, 0x7e | X_0F | X_PF3, x, base, index, 0, disp);
+}
+/* movd [m], x (4 bytes) and movd x, [m] */
+static inline void x_movd_mx(struct xb *b, int x, int base, int index, int32_t disp)
+{
+    x_rm(b, 0x7e | X_0F | X_P66, x, base, index, 0, disp);
+}
+static inline void x_movd_xm(struct xb *b, int x, int base, int index, int32_t disp)
+{
+    x_rm(b, 0x6e | X_0F | X_P66, x, base, index, 0, disp);
+}
 static inline void x_stmxcsr(struct xb *b, int base, int32_t disp) { x_rm(b, 0xae | X_0F, 3, base, X_NOREG, 0, disp); }
 static inline void x_ldmxcsr(struct xb *b, int base, int32_t disp) { x_rm(b, 0xae | X_0F, 2, base, X_NOREG, 0, disp); }
 

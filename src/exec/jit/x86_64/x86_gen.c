@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,6 +117,7 @@ static void emit_call(struct cg *c, const void *fn, unsigned nargs, const ir_val
             c->v[c->reg_val[r]].reg = -1;
             c->reg_val[r] = 0;
         }
+    ra_forget_xmm(c);
     if (dst) ra_bind(c, dst, X_RAX);
 }
 
@@ -536,6 +538,70 @@ static void gen_select(struct cg *c, const struct ir_insn *i, const struct cgi *
 
 /* ---- memory ---- */
 
+/* A base masked at block entry for value a, or -1. */
+static int masked_base(struct cg *c, ir_val a)
+{
+    for (unsigned k = 0; k < c->n_mb; k++)
+        if (c->mb[k].v == a) return c->mb[k].reg;
+    return -1;
+}
+
+/* Plain user-mode accesses whose base is a guest register as the block found it: when one
+ * base serves several accesses, mask it once at entry and check there that base + every
+ * displacement stays inside [0, 2^39) (else the block declines, JIT_INTERP), so each
+ * access is one instruction. At most three bases, in callee-saved registers. */
+static void find_masked_bases(struct cg *c)
+{
+    const struct ir_block *b = c->b;
+    struct { ir_val v; int32_t off, dmin, dmax; uint32_t n; } cand[16];
+    unsigned nc = 0;
+    int32_t written[32];
+    unsigned nw = 0;
+    bool all_written = false;
+    for (uint32_t j = 0; j < b->n_insn; j++) {
+        const struct ir_insn *i = &b->insn[j];
+        const struct cgi *ci = &c->in[j];
+        if (ci->skip && i->op != IR_GET) continue;
+        if (i->op == IR_PUT) {
+            if (nw < 32) written[nw++] = (int32_t)i->imm;
+            else all_written = true;
+        } else if (i->op >= IR_CALL0 && i->op <= IR_CALL3 &&
+                   (((const struct ir_helper *)(uintptr_t)i->imm)->flags & IR_HELPER_STATE)) {
+            all_written = true;
+        } else if (i->op == IR_GET && i->type == IR_I64 && !all_written && nc < 16) {
+            bool w = false;
+            for (unsigned k = 0; k < nw; k++)
+                if (written[k] < (int32_t)i->imm + 8 && (int32_t)i->imm < written[k] + 8) w = true;
+            if (!w) cand[nc++] = (typeof(cand[0])){.v = i->dst, .off = (int32_t)i->imm, .dmin = INT32_MAX,
+                                                    .dmax = INT32_MIN};
+        } else if ((i->op == IR_LOAD || i->op == IR_STORE) && !ci->skip && ci->a[0] &&
+                   !i->mem.align && i->mem.order == IR_ORD_PLAIN) {
+            for (unsigned k = 0; k < nc; k++)
+                if (cand[k].v == ci->a[0] && ci->disp > -(1 << 30) && ci->disp < (1 << 30)) {
+                    cand[k].n++;
+                    if (ci->disp < cand[k].dmin) cand[k].dmin = ci->disp;
+                    if (ci->disp > cand[k].dmax) cand[k].dmax = ci->disp;
+                }
+        }
+    }
+    static const int8_t regs[3] = {X_RBX, X_R12, X_R13};
+    while (c->n_mb < 3) {
+        int best = -1;
+        for (unsigned k = 0; k < nc; k++)
+            if (cand[k].n >= 2 && (best < 0 || cand[k].n > cand[best].n)) best = (int)k;
+        if (best < 0) break;
+        unsigned m = c->n_mb++;
+        c->mb[m].v = cand[best].v;
+        c->mb[m].off = cand[best].off;
+        c->mb[m].dmin = cand[best].dmin;
+        c->mb[m].dmax = cand[best].dmax;
+        c->mb[m].n = cand[best].n;
+        c->mb[m].reg = regs[m];
+        c->alloc_mask &= ~RM(regs[m]);
+        cand[best].n = 0;
+    }
+}
+
 /* The host address of a[0] + disp in user mode: returns the register holding the offset
  * from r15 (a fresh locked register). */
 static int user_addr(struct cg *c, ir_val a, int32_t disp, bool can_reuse)
@@ -617,7 +683,8 @@ static void gen_load(struct cg *c, const struct ir_insn *i, const struct cgi *ci
         int args[2] = {ra, -1};
         struct cg_stub s = {.kind = STUB_CALL, .from = j_miss, .fn = (const void *)jit_rt_tlb_ld,
                             .nargs = 1, .args = {(int8_t)ra}, .has_imm = 1, .pc = mem_pack(i),
-                            .setpc = 1, .pcv = c->cur_pc, .reg = (int8_t)d, .back = x_off(&c->xb)};
+                            .setpc = 1, .pcv = c->cur_pc, .reg = (int8_t)d, .xres = -1,
+                            .back = x_off(&c->xb)};
         (void)args;
         add_stub(c, s);
         ra_bind(c, i->dst, d);
@@ -629,13 +696,37 @@ static void gen_load(struct cg *c, const struct ir_insn *i, const struct cgi *ci
         emit_call(c, (const void *)jit_rt_tlb_ld, 2, args, imm, i->dst, true);
         return;
     }
-    int t;
+    int t, mbr = m->align || m->order != IR_ORD_PLAIN ? -1 : masked_base(c, ci->a[0]);
+    if (mbr >= 0) { /* [r15 + masked base + disp] */
+        if ((i->type == IR_F64 && m->size == 3) || (i->type == IR_F32 && m->size == 2)) {
+            int xd = ra_xalloc(c);
+            map_here(c);
+            if (m->size == 3) x_movq_xm(&c->xb, xd, CG_REG_MEMBASE, mbr, ci->disp);
+            else x_movd_xm(&c->xb, xd, CG_REG_MEMBASE, mbr, ci->disp);
+            ra_xbind(c, i->dst, xd);
+            return;
+        }
+        int d = ra_alloc(c, c->alloc_mask);
+        map_here(c);
+        x_load(&c->xb, m->size, m->sign, w64, d, CG_REG_MEMBASE, mbr, ci->disp);
+        ra_bind(c, i->dst, d);
+        return;
+    }
     if (m->align) {
         int ra = ra_use(c, ci->a[0], c->alloc_mask);
         check_align(c, ra, m->size);
     }
     t = user_addr(c, ci->a[0], ci->disp, true);
     if (m->order == IR_ORD_SEQ) x_mfence(&c->xb);
+    if ((i->type == IR_F64 && m->size == 3) || (i->type == IR_F32 && m->size == 2)) {
+        /* an FP value goes where FP code wants it */
+        int xd = ra_xalloc(c);
+        map_here(c);
+        if (m->size == 3) x_movq_xm(&c->xb, xd, CG_REG_MEMBASE, t, 0);
+        else x_movd_xm(&c->xb, xd, CG_REG_MEMBASE, t, 0);
+        ra_xbind(c, i->dst, xd);
+        return;
+    }
     map_here(c);
     x_load(&c->xb, m->size, m->sign, w64, t, CG_REG_MEMBASE, t, 0);
     ra_bind(c, i->dst, t);
@@ -653,7 +744,7 @@ static void gen_store(struct cg *c, const struct ir_insn *i, const struct cgi *c
         struct cg_stub s = {.kind = STUB_CALL, .from = j_miss, .fn = (const void *)jit_rt_tlb_st,
                             .nargs = 2, .args = {(int8_t)ra, (int8_t)rv}, .has_imm = 1,
                             .pc = mem_pack(i), .setpc = 1, .pcv = c->cur_pc, .reg = -1,
-                            .back = x_off(&c->xb)};
+                            .xres = -1, .back = x_off(&c->xb)};
         add_stub(c, s);
         return;
     }
@@ -664,6 +755,35 @@ static void gen_store(struct cg *c, const struct ir_insn *i, const struct cgi *c
         return;
     }
     bool vimm = cg_is_const(c, v) && (m->size < 3 || x_s32((int64_t)c->v[v].k));
+    int mbr = m->align || m->order != IR_ORD_PLAIN ? -1 : masked_base(c, ci->a[0]);
+    if (mbr >= 0) { /* [r15 + masked base + disp] */
+        struct cgv *u = &c->v[v];
+        map_here(c);
+        if (!vimm && v && u->reg < 0 && u->xreg >= 0 &&
+            ((u->w64 && m->size == 3) || (!u->w64 && m->size == 2))) {
+            int xr = ra_xuse(c, v);
+            map_here(c);
+            if (m->size == 3) x_movq_mx(&c->xb, xr, CG_REG_MEMBASE, mbr, ci->disp);
+            else x_movd_mx(&c->xb, xr, CG_REG_MEMBASE, mbr, ci->disp);
+        } else if (vimm) {
+            x_store_i(&c->xb, m->size, (int32_t)c->v[v].k, CG_REG_MEMBASE, mbr, ci->disp);
+        } else {
+            int rv = ra_use(c, v, c->alloc_mask);
+            map_here(c);
+            x_store(&c->xb, m->size, rv, CG_REG_MEMBASE, mbr, ci->disp);
+        }
+        return;
+    }
+    struct cgv *xv = &c->v[v];
+    if (!vimm && v && xv->reg < 0 && xv->xreg >= 0 && !m->align && m->order == IR_ORD_PLAIN &&
+        ((xv->w64 && m->size == 3) || (!xv->w64 && m->size == 2))) {
+        int xr = ra_xuse(c, v); /* an FP value still in its xmm register */
+        int t = user_addr(c, ci->a[0], ci->disp, true);
+        map_here(c);
+        if (m->size == 3) x_movq_mx(&c->xb, xr, CG_REG_MEMBASE, t, 0);
+        else x_movd_mx(&c->xb, xr, CG_REG_MEMBASE, t, 0);
+        return;
+    }
     int rv = vimm ? -1 : ra_use(c, v, c->alloc_mask);
     if (m->align) {
         int ra = ra_use(c, ci->a[0], c->alloc_mask);
@@ -816,6 +936,11 @@ static bool overlaps_fp_flags(uint64_t off, unsigned w)
     return off < (uint64_t)OFF_FPFLAGS + 4 && (uint64_t)OFF_FPFLAGS < off + w;
 }
 
+static bool overlaps_rm(uint64_t off, unsigned w)
+{
+    return off < (uint64_t)OFF_FPRM + 4 && (uint64_t)OFF_FPRM < off + w;
+}
+
 /* Can this FP op be done by inline SSE? IEEE results in round-to-nearest (or the dynamic
  * mode, checked at run time) with canonical NaNs, which is what SSE gives plus a NaN fixup;
  * everything else (other modes, NaN propagation, FTZ, min/max, unsigned conversions) is a
@@ -836,30 +961,25 @@ static bool fp_inline_ok(struct cg *c, const struct ir_insn *i)
     }
 }
 
-/* the slow path of an inline op: the runtime function, keeping every register */
-static void slow_call_stub(struct cg *c, uint32_t from, const void *fn, const int *args,
-                           unsigned nargs, uint64_t last, int d, uint32_t back)
-{
-    struct cg_stub s = {.kind = STUB_CALL, .from = from, .fn = fn, .nargs = (uint8_t)nargs,
-                        .pc = last, .has_imm = 1, .reg = (int8_t)d, .back = back};
-    for (unsigned k = 0; k < nargs; k++)
-        s.args[k] = (int8_t)args[k];
-    add_stub(c, s);
-}
-
 static void gen_fp_inline(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
 {
     struct xb *xb = &c->xb;
     uint64_t fpx = i->imm;
     bool dbl = i->type == IR_F64;
     if ((i->op == IR_FCMP || i->op == IR_FCVT_F2I) && ci->a[0]) dbl = c->b->vtype[ci->a[0]] == IR_F64;
-    bool dyn = i->op != IR_FCMP && i->aux == IR_RM_DYN;
+    bool dyn = i->op != IR_FCMP && i->aux == IR_RM_DYN && !c->dyn_checked;
+    bool int_src = i->op == IR_FCVT_I2F, int_dst = i->op == IR_FCMP || i->op == IR_FCVT_F2I;
     unsigned n = ci->n;
     ra_state_write(c, OFF_FPFLAGS, 4); /* its slow path ORs into fp_flags in memory */
-    int ra[3] = {-1, -1, -1};
-    for (unsigned k = 0; k < n && k < 3; k++)
-        ra[k] = ra_use(c, ci->a[k], c->alloc_mask);
-    int d = ra_alloc(c, c->alloc_mask);
+    /* operands in xmm registers (an integer source in a GPR) */
+    int xa[3] = {-1, -1, -1}, ga = -1;
+    if (int_src)
+        ga = ra_use(c, ci->a[0], c->alloc_mask);
+    else
+        for (unsigned k = 0; k < n && k < 3; k++)
+            xa[k] = ra_xuse(c, ci->a[k]);
+    int d = -1, xd = -1;
+    if (int_dst) d = ra_alloc(c, c->alloc_mask);
     unsigned rm = i->aux;
     if (rm != IR_RM_DYN && rm > IR_RM_RMM) rm = IR_RM_RNE;
     uint64_t pk = JIT_FP_PACK(dbl, rm, i->aux & 0xf, i->imm);
@@ -876,54 +996,55 @@ static void gen_fp_inline(struct cg *c, const struct ir_insn *i, const struct cg
     case IR_FADD: case IR_FSUB: case IR_FMUL: case IR_FDIV: {
         static const uint8_t opc[IR_NUM_OPS] = {[IR_FADD] = 0x58, [IR_FSUB] = 0x5c, [IR_FMUL] = 0x59,
                                                 [IR_FDIV] = 0x5e};
-        x_movq_xr(xb, dbl, 0, ra[0]);
-        x_movq_xr(xb, dbl, 1, ra[1]);
-        x_sse(xb, dbl, opc[i->op], 0, 1);
+        xd = ra_xreuse(c, ci->a[0]);
+        if (xd < 0) {
+            xd = ra_xalloc(c);
+            x_movapd(xb, xd, xa[0]);
+        }
+        x_sse(xb, dbl, opc[i->op], xd, xa[1]);
         nan_fix = true;
         break;
     }
     case IR_FSQRT:
-        x_movq_xr(xb, dbl, 1, ra[0]);
-        x_sse(xb, dbl, 0x51, 0, 1);
+        xd = ra_xalloc(c);
+        x_sse(xb, dbl, 0x51, xd, xa[0]);
         nan_fix = true;
         break;
     case IR_FMA: {
         unsigned op = 0xb9;
         if (fpx & IR_FPX_NEG_PROD) op = fpx & IR_FPX_NEG_ADDEND ? 0xbf : 0xbd;
         else if (fpx & IR_FPX_NEG_ADDEND) op = 0xbb;
-        x_movq_xr(xb, dbl, 0, ra[2]);
-        x_movq_xr(xb, dbl, 1, ra[0]);
-        x_movq_xr(xb, dbl, 2, ra[1]);
-        x_fma231(xb, dbl, op, 0, 1, 2);
-        x_movq_rx(xb, dbl, d, 0);
+        xd = ra_xreuse(c, ci->a[2]);
+        if (xd < 0 || ci->a[2] == ci->a[0] || ci->a[2] == ci->a[1]) {
+            if (xd >= 0) ra_xbind(c, ci->a[2], xd); /* still an operand: keep it */
+            xd = ra_xalloc(c);
+            x_movapd(xb, xd, xa[2]);
+        }
+        x_fma231(xb, dbl, op, xd, xa[0], xa[1]);
         /* a NaN anywhere: the guest's NaN and invalid rules differ from x86's: redo it */
-        x_ucomi(xb, dbl, false, 0, 0);
+        x_ucomi(xb, dbl, false, xd, xd);
         j_slow2 = x_jcc32(xb, X_CC_P);
         break;
     }
-    case IR_FCMP: {
-        x_movq_xr(xb, dbl, 0, ra[0]);
-        x_movq_xr(xb, dbl, 1, ra[1]);
+    case IR_FCMP:
         switch (i->aux) {
         case IR_FCMP_EQ: {
             int t = ra_alloc(c, c->alloc_mask);
-            x_ucomi(xb, dbl, false, 0, 1);
+            x_ucomi(xb, dbl, false, xa[0], xa[1]);
             x_setcc(xb, X_CC_E, d);
             x_setcc(xb, X_CC_NP, t);
             x_rr(xb, 0x20 | X_BYTE, t, d); /* and d8, t8 */
             break;
         }
-        case IR_FCMP_LT: x_ucomi(xb, dbl, true, 1, 0); x_setcc(xb, X_CC_A, d); break;
-        case IR_FCMP_LE: x_ucomi(xb, dbl, true, 1, 0); x_setcc(xb, X_CC_AE, d); break;
-        default: x_ucomi(xb, dbl, false, 0, 1); x_setcc(xb, X_CC_P, d); break;
+        case IR_FCMP_LT: x_ucomi(xb, dbl, true, xa[1], xa[0]); x_setcc(xb, X_CC_A, d); break;
+        case IR_FCMP_LE: x_ucomi(xb, dbl, true, xa[1], xa[0]); x_setcc(xb, X_CC_AE, d); break;
+        default: x_ucomi(xb, dbl, false, xa[0], xa[1]); x_setcc(xb, X_CC_P, d); break;
         }
         x_movzx8(xb, d, d);
         break;
-    }
     case IR_FCVT_F2I: {
         bool w = !(fpx & IR_FPX_W32);
-        x_movq_xr(xb, dbl, 0, ra[0]);
-        x_cvtf2si(xb, dbl, i->aux == IR_RM_RTZ, w, d, 0);
+        x_cvtf2si(xb, dbl, i->aux == IR_RM_RTZ, w, d, xa[0]);
         /* the x86 "integer indefinite" (also a genuine MIN): the guest's saturation rules */
         x_alu_ri(xb, X_CMP, w, d, 1);
         j_slow2 = x_jcc32(xb, X_CC_O);
@@ -931,44 +1052,66 @@ static void gen_fp_inline(struct cg *c, const struct ir_insn *i, const struct cg
     }
     case IR_FCVT_I2F: {
         bool w = !(fpx & IR_FPX_W32);
-        int src = ra[0];
+        int src = ga;
         if (!w && !(fpx & IR_FPX_SIGNED)) { /* unsigned 32: exact as a 64-bit signed */
-            x_mov_rr(xb, false, d, src);
-            src = d;
+            src = ra_alloc(c, c->alloc_mask);
+            x_mov_rr(xb, false, src, ga);
             w = true;
         }
-        x_xorps(xb, 0, 0);
-        x_cvtsi2f(xb, dbl, w, 0, src);
+        xd = ra_xalloc(c);
+        x_xorps(xb, xd, xd);
+        x_cvtsi2f(xb, dbl, w, xd, src);
         break;
     }
     case IR_FCVT_F2F: {
         bool to_dbl = i->type == IR_F64;
-        x_movq_xr(xb, !to_dbl, 1, ra[0]);
-        x_sse(xb, !to_dbl, 0x5a, 0, 1);
+        xd = ra_xalloc(c);
+        x_sse(xb, !to_dbl, 0x5a, xd, xa[0]);
         nan_fix = true;
         rdbl = to_dbl;
         break;
     }
     default: c->err = -ENOTSUP; return;
     }
-    if (i->op != IR_FCMP && i->op != IR_FCVT_F2I && i->op != IR_FMA) x_movq_rx(xb, rdbl, d, 0);
     if (nan_fix) { /* any NaN result is the canonical one */
-        x_ucomi(xb, rdbl, false, 0, 0);
+        x_ucomi(xb, rdbl, false, xd, xd);
         j_nan = x_jcc32(xb, X_CC_P);
     }
     uint32_t back = x_off(xb);
     if (j_nan)
-        add_stub(c, (struct cg_stub){.kind = STUB_CONST, .from = j_nan, .reg = (int8_t)d, .back = back,
+        add_stub(c, (struct cg_stub){.kind = STUB_CONST, .from = j_nan, .reg = -1, .xres = (int8_t)xd,
+                                     .wide = rdbl, .back = back,
                                      .pc = rdbl ? 0x7ff8000000000000ull : 0x7fc00000u});
-    unsigned na = n;
-    int args[4] = {ra[0], ra[1], ra[2], -1};
-    if (n == 1) { /* unary runtime functions take (a, unused, pack) */
-        args[1] = ra[0];
-        na = 2;
+    /* the runtime function, keeping every register: (a[, b[, c]], pack); unary ops take
+     * (a, unused, pack) */
+    struct cg_stub sc = {.kind = STUB_CALL, .fn = fn, .has_imm = 1, .pc = pk, .back = back,
+                         .reg = (int8_t)d, .xres = (int8_t)xd, .wide = dbl};
+    if (int_src) {
+        sc.args[0] = (int8_t)ga;
+        sc.args[1] = (int8_t)ga;
+        sc.nargs = 2;
+    } else {
+        for (unsigned k = 0; k < n; k++)
+            sc.args[k] = (int8_t)(16 + xa[k]);
+        sc.nargs = (uint8_t)n;
+        if (n == 1) {
+            sc.args[1] = sc.args[0];
+            sc.nargs = 2;
+        }
     }
-    if (j_slow) slow_call_stub(c, j_slow, fn, args, na, pk, d, back);
-    if (j_slow2) slow_call_stub(c, j_slow2, fn, args, na, pk, d, back);
-    ra_bind(c, i->dst, d);
+    if (i->op == IR_FCVT_F2F) sc.wide = !rdbl; /* the operand's width; the result's below */
+    if (j_slow) {
+        sc.from = j_slow;
+        add_stub(c, sc);
+    }
+    if (j_slow2) {
+        sc.from = j_slow2;
+        add_stub(c, sc);
+    }
+    if (int_dst)
+        ra_bind(c, i->dst, d);
+    else
+        ra_xbind(c, i->dst, xd);
 }
 
 static void gen_fp(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
@@ -1033,7 +1176,8 @@ static void gen_call(struct cg *c, const struct ir_insn *i, const struct cgi *ci
         uint32_t j = x_jcc32(&c->xb, X_CC_A);
         /* the stub stores pc (the helper faults), calls it keeping every register */
         struct cg_stub st = {.kind = STUB_CALL, .from = j, .fn = h->fn, .nargs = (uint8_t)ci->n,
-                             .pcv = c->cur_pc, .reg = -1, .back = x_off(&c->xb), .setpc = 1};
+                             .pcv = c->cur_pc, .reg = -1, .xres = -1, .back = x_off(&c->xb),
+                             .setpc = 1};
         for (unsigned k = 0; k < ci->n; k++)
             st.args[k] = (int8_t)args_r[k];
         add_stub(c, st);
@@ -1160,29 +1304,44 @@ static void emit_stubs(struct cg *c)
             x_patch32(xb, s.from, x_off(xb));
             x_store_i(xb, 2, (int32_t)(uint32_t)s.pc, CG_REG_BASE, X_NOREG, OFF_PC);
             x_store_i(xb, 2, (int32_t)(uint32_t)(s.pc >> 32), CG_REG_BASE, X_NOREG, OFF_PC + 4);
-            x_mov_ri(xb, X_RAX, (uint32_t)(s.exit ? JIT_PROMOTE : INTERP_REQUEST), true);
+            x_mov_ri(xb, X_RAX,
+                     (uint32_t)(s.exit == 2 ? JIT_INTERP : s.exit ? JIT_PROMOTE : INTERP_REQUEST), true);
+            x_rr(xb, 0x31, X_RDX, X_RDX); /* no exit */
             x_patch32(xb, x_jmp32(xb), epi);
             break;
         case STUB_CONST:
             x_patch32(xb, s.from, x_off(xb));
-            x_mov_ri(xb, s.reg, s.pc, true);
+            if (s.xres >= 0) { /* into an xmm register, through rax */
+                x_push(xb, X_RAX);
+                x_mov_ri(xb, X_RAX, s.pc, true);
+                x_movq_xr(xb, s.wide, s.xres, X_RAX);
+                x_pop(xb, X_RAX);
+            } else {
+                x_mov_ri(xb, s.reg, s.pc, true);
+            }
             x_patch32(xb, x_jmp32(xb), s.back);
             break;
         case STUB_CALL: {
-            /* keep every caller-saved register but the result's across the call */
+            /* keep every caller-saved register but the result's across the call: the
+             * GPRs, and the low 64 bits of xmm3-15 (all values use) */
             static const int areg[5] = {X_RSI, X_RDX, X_RCX, X_R8, X_R9};
-            int saved[16], ns = 0;
+            int saved[16], ns = 0, nx = 0;
             x_patch32(xb, s.from, x_off(xb));
             for (int r = 0; r < 16; r++)
                 if ((CG_CALLER & RM(r)) && r != s.reg) { /* s.reg -1: keep them all */
                     x_push(xb, r);
                     saved[ns++] = r;
                 }
-            if (ns & 1) x_alu_ri(xb, X_SUB, true, X_RSP, 8);
+            for (int x = 3; x < 16; x++)
+                nx += x != s.xres;
+            int frame = 8 * nx + (((ns + nx) & 1) ? 8 : 0);
+            x_alu_ri(xb, X_SUB, true, X_RSP, frame);
+            for (int x = 3, k = 0; x < 16; x++)
+                if (x != s.xres) x_movq_mx(xb, x, X_RSP, X_NOREG, 8 * k++);
             int md[5], ms[5];
             unsigned nm = 0;
             for (unsigned a = 0; a < s.nargs; a++)
-                if (areg[a] != s.args[a]) {
+                if (s.args[a] < 16 && areg[a] != s.args[a]) {
                     md[nm] = areg[a];
                     ms[nm++] = s.args[a];
                 }
@@ -1205,6 +1364,8 @@ static void emit_stubs(struct cg *c)
                 md[0] = md[nm - 1];
                 ms[0] = ms[--nm];
             }
+            for (unsigned a = 0; a < s.nargs; a++) /* xmm arguments: after the GPR moves */
+                if (s.args[a] >= 16) x_movq_rx(xb, s.wide, areg[a], s.args[a] - 16);
             if (s.setpc) { /* a helper that may fault: the exact pc first */
                 x_store_i(xb, 2, (int32_t)(uint32_t)s.pcv, CG_REG_BASE, X_NOREG, OFF_PC);
                 x_store_i(xb, 2, (int32_t)(uint32_t)(s.pcv >> 32), CG_REG_BASE, X_NOREG, OFF_PC + 4);
@@ -1214,7 +1375,10 @@ static void emit_stubs(struct cg *c)
             x_mov_ri(xb, X_RAX, (uint64_t)(uintptr_t)s.fn, true);
             x_call_r(xb, X_RAX);
             if (s.reg >= 0 && s.reg != X_RAX) x_mov_rr(xb, true, s.reg, X_RAX);
-            if (ns & 1) x_alu_ri(xb, X_ADD, true, X_RSP, 8);
+            if (s.xres >= 0) x_movq_xr(xb, true, s.xres, X_RAX);
+            for (int x = 3, k = 0; x < 16; x++)
+                if (x != s.xres) x_movq_xm(xb, x, X_RSP, X_NOREG, 8 * k++);
+            x_alu_ri(xb, X_ADD, true, X_RSP, frame);
             while (ns) x_pop(xb, saved[--ns]);
             x_patch32(xb, x_jmp32(xb), s.back);
             break;
@@ -1272,11 +1436,19 @@ static void gen_insn(struct cg *c, uint32_t j)
         ir_val v = ci->a[0];
         int rv = -1;
         bool vimm = cg_is_const(c, v) && (!w || x_s32((int64_t)c->v[v].k));
-        if (!vimm) rv = ra_use(c, v, c->alloc_mask);
+        int xr = -1;
+        if (!vimm && v && c->v[v].reg < 0 && c->v[v].xreg >= 0 && c->v[v].w64 == w)
+            xr = ra_xuse(c, v); /* an FP value still in its xmm register */
+        else if (!vimm)
+            rv = ra_use(c, v, c->alloc_mask);
         if (overlaps_fp_flags(i->imm, w ? 8 : 4)) emit_fp_sync(c); /* pending flags, then replaced */
         ra_state_write(c, off, w ? 8 : 4);
         if (vimm)
             x_store_i(&c->xb, w ? 3 : 2, (int32_t)c->v[v].k, CG_REG_BASE, X_NOREG, off);
+        else if (xr >= 0 && w)
+            x_movq_mx(&c->xb, xr, CG_REG_BASE, X_NOREG, off);
+        else if (xr >= 0)
+            x_movd_mx(&c->xb, xr, CG_REG_BASE, X_NOREG, off);
         else
             x_store(&c->xb, w ? 3 : 2, rv, CG_REG_BASE, X_NOREG, off);
         if (v && c->v[v].w64 == w) ra_state_add(c, v, off, w ? 8 : 4);
@@ -1287,6 +1459,10 @@ static void gen_insn(struct cg *c, uint32_t j)
         if (cg_is_const(c, a)) {
             c->v[i->dst].kind = VK_CONST;
             c->v[i->dst].k = c->v[i->dst].w64 ? c->v[a].k : (uint32_t)c->v[a].k;
+            break;
+        }
+        if (c->v[a].xreg >= 0 && c->v[a].reg < 0 && ra_dies(c, a)) {
+            ra_xbind(c, i->dst, ra_xreuse(c, a)); /* a bitcast: the same bits, in place */
             break;
         }
         int ra = ra_use(c, a, c->alloc_mask);
@@ -1397,12 +1573,55 @@ int jit_backend_compile(const struct jit_req *req, struct jit_res *res)
         j = x_jcc32(&c.xb, X_CC_E);
         add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc, .exit = 1});
     }
+    /* inline FP in the dynamic rounding mode assumes round-to-nearest: checked once here
+     * when nothing in the block can change the mode; otherwise the block is interpreted */
+    bool dyn_fp = false, rm_may_change = false;
+    for (uint32_t k = 0; k < n; k++) {
+        const struct ir_insn *i = &b->insn[k];
+        if (c.in[k].skip) continue;
+        if ((ir_opinfo[i->op].flags & IRF_FP) && i->op != IR_FCMP && i->aux == IR_RM_DYN &&
+            fp_inline_ok(&c, i))
+            dyn_fp = true;
+        if (i->op == IR_PUT && overlaps_rm(i->imm, i->type == IR_I64 || i->type == IR_F64 ? 8 : 4))
+            rm_may_change = true;
+        if (i->op >= IR_CALL0 && i->op <= IR_CALL3 &&
+            (((const struct ir_helper *)(uintptr_t)i->imm)->flags & IR_HELPER_STATE))
+            rm_may_change = true;
+    }
+    if (dyn_fp && !rm_may_change) {
+        x_rm(&c.xb, 0x83, 7, CG_REG_BASE, X_NOREG, 0, OFF_FPRM); /* cmp dword fp_rm, 0 */
+        x_b(&c.xb, 0);
+        j = x_jcc32(&c.xb, X_CC_NE);
+        add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc, .exit = 2});
+        c.dyn_checked = true;
+    }
+    if (!req->sys) find_masked_bases(&c);
+    for (unsigned k = 0; k < c.n_mb; k++) {
+        int r = c.mb[k].reg;
+        x_load(&c.xb, 3, false, true, r, CG_REG_BASE, X_NOREG, c.mb[k].off);
+        x_alu_rr(&c.xb, X_AND, true, r, CG_REG_MEMMASK);
+        /* base + dmax + 7 <= mask (the last byte of any access) and base + dmin >= 0,
+         * else decline */
+        x_lea(&c.xb, X_RAX, r, X_NOREG, 0, c.mb[k].dmax + 7);
+        x_alu_rr(&c.xb, X_CMP, true, X_RAX, CG_REG_MEMMASK);
+        j = x_jcc32(&c.xb, X_CC_A);
+        add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc, .exit = 2});
+        if (c.mb[k].dmin < 0) {
+            x_alu_ri(&c.xb, X_CMP, true, r, -c.mb[k].dmin);
+            j = x_jcc32(&c.xb, X_CC_B);
+            add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc, .exit = 2});
+        }
+    }
     /* icount: the whole block, counted at entry (block granularity: a side exit counts
      * the instructions after it too), so exits are bare jumps */
     add_icount(&c, b->n_guest);
 
-    for (uint32_t k = 0; k < n && !c.err; k++)
+    for (uint32_t k = 0; k < n && !c.err; k++) {
         gen_insn(&c, k);
+        if (c.err && getenv("OMNIVM_JIT_DEBUG"))
+            fprintf(stderr, "jit: error %d at insn %u of block 0x%llx\n", c.err, k,
+                    (unsigned long long)b->pc);
+    }
     if (!c.err) emit_stubs(&c);
     if (c.err) {
         err = c.err;

@@ -89,7 +89,7 @@ int cg_analyse(struct cg *c)
 
     for (uint32_t v = 0; v < nv; v++) {
         c->def[v] = -1;
-        c->v[v] = (struct cgv){.reg = -1, .slot = -1, .mem = -1, .kind = VK_NONE};
+        c->v[v] = (struct cgv){.reg = -1, .xreg = -1, .slot = -1, .mem = -1, .kind = VK_NONE};
     }
     for (uint32_t j = 0; j < n && !err; j++) {
         const struct ir_insn *i = &b->insn[j];
@@ -271,7 +271,14 @@ bool ra_dies(struct cg *c, ir_val v)
 static bool remat(struct cg *c, ir_val v)
 {
     struct cgv *x = &c->v[v];
-    return x->kind == VK_CONST || x->mem >= 0 || x->slot >= 0;
+    return x->kind == VK_CONST || x->mem >= 0 || x->slot >= 0 || x->xreg >= 0;
+}
+
+/* for an xmm register: a copy elsewhere */
+static bool remat_x(struct cg *c, ir_val v)
+{
+    struct cgv *x = &c->v[v];
+    return x->kind == VK_CONST || x->mem >= 0 || x->slot >= 0 || x->reg >= 0;
 }
 
 /* ---- registers ---- */
@@ -362,6 +369,8 @@ void ra_load_into(struct cg *c, int r, ir_val v)
         x_mov_ri(&c->xb, r, 0, true);
     } else if (x->reg >= 0) {
         if (x->reg != r) x_mov_rr(&c->xb, true, r, x->reg);
+    } else if (x->xreg >= 0) {
+        x_movq_rx(&c->xb, x->w64, r, x->xreg); /* movd zero-extends a 32-bit value */
     } else if (x->kind == VK_CONST) {
         x_mov_ri(&c->xb, r, x->k, true);
     } else if (x->mem >= 0) {
@@ -431,11 +440,128 @@ void ra_begin(struct cg *c, uint32_t i)
 {
     c->cur = i;
     c->locked = 0;
+    c->xlocked = 0;
     const struct cgi *ci = &c->in[i];
     for (unsigned a = 0; a < ci->n; a++) {
         ir_val v = ci->a[a];
-        if (v && !(a == 1 && ci->imm1) && c->v[v].reg >= 0) c->locked |= RM(c->v[v].reg);
+        if (!v || (a == 1 && ci->imm1)) continue;
+        if (c->v[v].reg >= 0) c->locked |= RM(c->v[v].reg);
+        if (c->v[v].xreg >= 0) c->xlocked |= RM(c->v[v].xreg);
     }
+}
+
+/* ---- xmm registers ---- */
+
+#define X_FIRST 3 /* xmm0-2: scratch of the FP code */
+
+static void xunbind(struct cg *c, int x)
+{
+    ir_val u = c->xreg_val[x];
+    if (u && c->v[u].xreg == x) c->v[u].xreg = -1;
+    c->xreg_val[x] = 0;
+}
+
+/* Save a 32- or 64-bit value held only in xmm x into a spill slot (zero-extended). */
+static void spill_x(struct cg *c, ir_val u, int x)
+{
+    struct cgv *v = &c->v[u];
+    v->slot = (int16_t)slot_alloc(c);
+    if (v->w64) {
+        x_rm(&c->xb, 0xd6 | X_0F | X_P66, x, X_RSP, X_NOREG, 0, 8 * v->slot); /* movq [m], x */
+    } else {
+        x_rm(&c->xb, 0x7e | X_0F | X_P66, x, X_RSP, X_NOREG, 0, 8 * v->slot); /* movd [m], x */
+        x_store_i(&c->xb, 2, 0, X_RSP, X_NOREG, 8 * v->slot + 4);
+    }
+}
+
+static void xevict(struct cg *c, int x)
+{
+    ir_val u = c->xreg_val[x];
+    if (!u) return;
+    struct cgv *v = &c->v[u];
+    if (v->uc < v->ue && !remat_x(c, u)) spill_x(c, u, x);
+    xunbind(c, x);
+}
+
+int ra_xalloc(struct cg *c)
+{
+    int best = -1;
+    for (int x = X_FIRST; x < 16 && best < 0; x++)
+        if (!(c->xlocked & RM(x)) && !c->xreg_val[x]) best = x;
+    if (best < 0) {
+        uint64_t best_key = 0;
+        for (int x = X_FIRST; x < 16; x++) {
+            if (c->xlocked & RM(x)) continue;
+            ir_val u = c->xreg_val[x];
+            uint64_t key = ((uint64_t)next_use(c, u) << 1 | remat_x(c, u)) + 1;
+            if (key > best_key) {
+                best_key = key;
+                best = x;
+            }
+        }
+        if (best < 0) {
+            c->err = -E2BIG;
+            return X_FIRST;
+        }
+        xevict(c, best);
+    }
+    c->xlocked |= RM(best);
+    return best;
+}
+
+void ra_xbind(struct cg *c, ir_val v, int x)
+{
+    if (!v) return;
+    struct cgv *u = &c->v[v];
+    if (u->xreg >= 0 && u->xreg != x) c->xreg_val[u->xreg] = 0;
+    if (c->xreg_val[x] && c->xreg_val[x] != v) xunbind(c, x);
+    c->xreg_val[x] = v;
+    u->xreg = (int8_t)x;
+}
+
+int ra_xuse(struct cg *c, ir_val v)
+{
+    struct cgv *u = &c->v[v];
+    if (v && u->xreg >= 0) {
+        c->xlocked |= RM(u->xreg);
+        return u->xreg;
+    }
+    int x = ra_xalloc(c);
+    if (!v) {
+        x_xorps(&c->xb, x, x);
+        return x;
+    }
+    if (u->reg < 0 && u->kind != VK_CONST && (u->mem >= 0 || u->slot >= 0)) {
+        /* straight from memory: movq/movd zero the rest of the register */
+        bool w = u->w64;
+        if (u->mem >= 0)
+            x_rm(&c->xb, (w ? 0x7e | X_PF3 : 0x6e | X_P66) | X_0F, x, CG_REG_BASE, X_NOREG, 0, u->mem);
+        else
+            x_rm(&c->xb, (w ? 0x7e | X_PF3 : 0x6e | X_P66) | X_0F, x, X_RSP, X_NOREG, 0, 8 * u->slot);
+    } else {
+        int r = ra_use(c, v, c->alloc_mask);
+        x_movq_xr(&c->xb, u->w64, x, r);
+    }
+    ra_xbind(c, v, x);
+    return x;
+}
+
+int ra_xreuse(struct cg *c, ir_val v)
+{
+    if (!v) return -1;
+    struct cgv *u = &c->v[v];
+    if (u->xreg < 0 || !ra_dies(c, v)) return -1;
+    int x = u->xreg;
+    c->xreg_val[x] = 0;
+    u->xreg = -1;
+    c->xlocked |= RM(x);
+    return x;
+}
+
+void ra_forget_xmm(struct cg *c)
+{
+    for (int x = 0; x < 16; x++)
+        if (c->xreg_val[x]) xunbind(c, x);
 }
 
 static void release(struct cg *c, ir_val v)
@@ -443,6 +569,8 @@ static void release(struct cg *c, ir_val v)
     struct cgv *x = &c->v[v];
     if (x->reg >= 0 && c->reg_val[x->reg] == v) c->reg_val[x->reg] = 0;
     x->reg = -1;
+    if (x->xreg >= 0 && c->xreg_val[x->xreg] == v) c->xreg_val[x->xreg] = 0;
+    x->xreg = -1;
     if (x->slot >= 0) c->slot_used[x->slot] = 0;
     x->slot = -1;
     if (x->mem >= 0) {
@@ -465,6 +593,7 @@ void ra_end(struct cg *c, uint32_t i, ir_val dst)
     }
     if (dst && c->v[dst].uc == c->v[dst].ue) release(c, dst);
     c->locked = 0;
+    c->xlocked = 0;
 }
 
 /* ---- guest state ---- */
@@ -524,10 +653,16 @@ void ra_state_clobber_all(struct cg *c)
 
 void ra_before_call(struct cg *c)
 {
+    /* every xmm register is caller-saved: values only there and needed later are saved */
+    for (int x = X_FIRST; x < 16; x++) {
+        ir_val u = c->xreg_val[x];
+        if (u && !ra_dies(c, u) && !remat_x(c, u)) spill_x(c, u, x);
+    }
     for (int r = 0; r < 16; r++) {
         ir_val u = c->reg_val[r];
         if (!(CG_CALLER & RM(r)) || !u || ra_dies(c, u)) continue;
-        if (remat(c, u)) {
+        struct cgv *x = &c->v[u];
+        if (x->kind == VK_CONST || x->mem >= 0 || x->slot >= 0) { /* (an xmm copy dies too) */
             unbind(c, r);
             continue;
         }
@@ -539,8 +674,10 @@ void ra_before_call(struct cg *c)
             x_mov_rr(&c->xb, true, to, r);
             c->reg_val[r] = 0;
             ra_bind(c, u, to);
-        } else {
-            evict(c, r);
+        } else { /* a spill even if an xmm register holds it: that dies too */
+            x->slot = (int16_t)slot_alloc(c);
+            x_store(&c->xb, 3, r, X_RSP, X_NOREG, 8 * x->slot);
+            unbind(c, r);
         }
     }
 }
