@@ -115,10 +115,13 @@ void exec_report(void);
 
 /*
  * A host fault at host_pc: if it is inside generated code, the guest pc of the faulting
- * instruction (the fault handler stores it in cpu->pc before cpu_exit_exception).
+ * instruction (the fault handler stores it in cpu->pc before cpu_exit_exception), with
+ * the guest registers the code kept in host registers written back into cpu from regs
+ * (the host's general registers at the fault, in the host's encoding order).
  * Async-signal-safe.
  */
-bool exec_host_pc_to_guest(uintptr_t host_pc, uint64_t *guest_pc);
+bool exec_host_fault(uintptr_t host_pc, const uint64_t *regs, struct cpu_common *cpu,
+                     uint64_t *guest_pc);
 
 #define EXEC_PAGE_BITS 12
 #define EXEC_PAGE_SIZE (1ull << EXEC_PAGE_BITS)

@@ -101,7 +101,9 @@ struct tb {
     bool trace;   /* a superblock: guest code not contiguous (fence.i always drops it) */
     uint16_t pad_jit;
     uint32_t gen; /* exec_g.flush_gen when inserted: an older one means flushed (retired) */
-    uint32_t pad_gen;
+    uint32_t sb_left; /* compiled code counts its entries down here (data, never next to
+                         code: a store there would look like self-modifying code to the
+                         host); at zero it asks for a superblock */
     struct tb *check_tb; /* check mode: the block predecoded for the shadow-memory run */
     struct iop code[];
 };

@@ -187,9 +187,10 @@ enum exec_result exec_run(struct cpu_common *cpu)
     return r;
 }
 
-bool exec_host_pc_to_guest(uintptr_t host_pc, uint64_t *guest_pc)
+bool exec_host_fault(uintptr_t host_pc, const uint64_t *regs, struct cpu_common *cpu,
+                     uint64_t *guest_pc)
 {
-    return jit_host_pc_to_guest(host_pc, guest_pc);
+    return jit_host_fault(host_pc, regs, cpu, guest_pc);
 }
 
 void exec_report(void)

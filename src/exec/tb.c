@@ -778,6 +778,7 @@ void tb_promote(struct exec_ctx *ctx, struct tb *tb)
     int err = 0;
     struct tb *n = tb_translate(ctx, tb->pc, tb->tb_flags, tb->page[0], &err, true, tb);
     if (n && n != tb && n->trace) atomic_fetch_add_explicit(&exec_g.st_sb, 1, memory_order_relaxed);
+    else tb->sb_left = UINT32_MAX; /* nothing better: stop asking (for a long while) */
 }
 
 /* ---- invalidation (exec.h) ---- */

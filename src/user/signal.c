@@ -259,9 +259,16 @@ static void host_fault(int sig, siginfo_t *si, void *uc)
                          : (f & LU_PAGE_VALID) ? CPU_EXCP_SEGV_ACCERR : CPU_EXCP_SEGV_MAPERR;
         lu_host_setmask(m);
 #if defined(__x86_64__)
-        /* inside JIT code cpu->pc is stale: the code's pc map knows the instruction */
+        /* inside JIT code cpu->pc is stale: the code's pc map knows the instruction, and
+         * a loop block's pinned guest registers are in the host registers */
+        const greg_t *gr = u->uc_mcontext.gregs;
+        const uint64_t regs[16] = {
+            (uint64_t)gr[REG_RAX], (uint64_t)gr[REG_RCX], (uint64_t)gr[REG_RDX], (uint64_t)gr[REG_RBX],
+            (uint64_t)gr[REG_RSP], (uint64_t)gr[REG_RBP], (uint64_t)gr[REG_RSI], (uint64_t)gr[REG_RDI],
+            (uint64_t)gr[REG_R8],  (uint64_t)gr[REG_R9],  (uint64_t)gr[REG_R10], (uint64_t)gr[REG_R11],
+            (uint64_t)gr[REG_R12], (uint64_t)gr[REG_R13], (uint64_t)gr[REG_R14], (uint64_t)gr[REG_R15]};
         uint64_t gpc;
-        if (exec_host_pc_to_guest((uintptr_t)u->uc_mcontext.gregs[REG_RIP], &gpc))
+        if (exec_host_fault((uintptr_t)gr[REG_RIP], regs, t->cpu, &gpc))
             t->cpu->pc = gpc;
 #endif
         cpu_exit_exception(t->cpu, cause, g);

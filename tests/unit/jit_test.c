@@ -564,14 +564,20 @@ static void test_memory(void)
 
 /* ---- exits, icount, requests, faults ---- */
 
-static jmp_buf fault_env;
+static sigjmp_buf fault_env;
 static volatile uint64_t fault_gpc;
 static volatile bool fault_found;
+/* as the user-mode fault handler does: guest pc and pinned registers from the host state */
 static void on_segv(int sig, siginfo_t *si, void *ucv)
 {
-    ucontext_t *uc = ucv;
+    const greg_t *gr = ((ucontext_t *)ucv)->uc_mcontext.gregs;
+    const uint64_t regs[16] = {
+        (uint64_t)gr[REG_RAX], (uint64_t)gr[REG_RCX], (uint64_t)gr[REG_RDX], (uint64_t)gr[REG_RBX],
+        (uint64_t)gr[REG_RSP], (uint64_t)gr[REG_RBP], (uint64_t)gr[REG_RSI], (uint64_t)gr[REG_RDI],
+        (uint64_t)gr[REG_R8],  (uint64_t)gr[REG_R9],  (uint64_t)gr[REG_R10], (uint64_t)gr[REG_R11],
+        (uint64_t)gr[REG_R12], (uint64_t)gr[REG_R13], (uint64_t)gr[REG_R14], (uint64_t)gr[REG_R15]};
     uint64_t pc = 0;
-    fault_found = exec_host_pc_to_guest((uintptr_t)uc->uc_mcontext.gregs[REG_RIP], &pc);
+    fault_found = exec_host_fault((uintptr_t)gr[REG_RIP], regs, &g_cpu->c, &pc);
     fault_gpc = pc;
     siglongjmp(fault_env, 1);
 }
@@ -648,6 +654,100 @@ static void test_exits(void)
         free(tb);
     }
     group_end("exits, icount, exit requests, indirect exits, fault pcs");
+}
+
+/* ---- loop blocks: guest registers pinned in host registers ---- */
+
+static uint64_t helper_loop(struct cpu_common *c, uint64_t a, uint64_t b, uint64_t d)
+{
+    struct tcpu *t = (struct tcpu *)c;
+    t->r[3] += 1000; /* a pinned register, written behind the block's back */
+    if (t->r[1] == a) c->exit_request = 1;
+    return 0;
+}
+static const struct ir_helper hloop = {"hloop", (void *)helper_loop, IR_HELPER_STATE};
+
+/* 0x3000: r1 += 1; r3 += [r4]; r4 += 8; (with_call: hloop(r6)); if r1 < r2 goto 0x3000;
+ * goto 0x4000 */
+static void build_loop(bool with_call)
+{
+    blk(0x3000);
+    ir_put(&B, RO(1), ir_binop(&B, IR_ADD, IR_I64, ir_get(&B, IR_I64, RO(1)), ir_const(&B, IR_I64, 1)));
+    ir_insn_start(&B, 0x3004, 4);
+    ir_val v = ir_load(&B, IR_I64, ir_get(&B, IR_I64, RO(4)), ir_mem(3, false));
+    ir_put(&B, RO(3), ir_binop(&B, IR_ADD, IR_I64, ir_get(&B, IR_I64, RO(3)), v));
+    ir_insn_start(&B, 0x3008, 4);
+    ir_put(&B, RO(4), ir_binop(&B, IR_ADD, IR_I64, ir_get(&B, IR_I64, RO(4)), ir_const(&B, IR_I64, 8)));
+    if (with_call) {
+        ir_insn_start(&B, 0x300c, 4);
+        ir_call(&B, &hloop, IR_NUM_TYPES, 1, ir_get(&B, IR_I64, RO(6)), 0, 0);
+    }
+    ir_insn_start(&B, 0x3010, 4);
+    ir_exit_if(&B, ir_setcc(&B, IR_I64, IR_LTU, ir_get(&B, IR_I64, RO(1)), ir_get(&B, IR_I64, RO(2))), 0x3000);
+    ir_goto(&B, 0x4000);
+}
+
+static void test_loops(void)
+{
+    group_begin();
+    uint64_t *words = (uint64_t *)(void *)g_mem;
+    for (unsigned k = 0; k < 64; k++)
+        words[k] = 3 * k + 1;
+    int err;
+    build_loop(false);
+    struct tb *tb = compile(&B, &err);
+    CHECK(tb, "compile %d", err);
+    if (tb) {
+        /* ten iterations inside the block, then the exit to 0x4000 */
+        g_cpu->r[1] = 0, g_cpu->r[2] = 10, g_cpu->r[3] = 7, g_cpu->r[4] = 0;
+        uint64_t ic = g_cpu->c.icount;
+        struct outcome o = run_one(tb, true);
+        CHECK(o.code == INTERP_LOOKUP && o.exit && o.exit->pc == 0x4000 && g_cpu->r[1] == 10 &&
+              g_cpu->r[3] == 7 + 145 && g_cpu->r[4] == 80 && g_cpu->c.icount - ic == 40,
+              "loop: code %d r1 %llu r3 %llu r4 %llu icount +%llu", o.code,
+              (unsigned long long)g_cpu->r[1], (unsigned long long)g_cpu->r[3],
+              (unsigned long long)g_cpu->r[4], (unsigned long long)(g_cpu->c.icount - ic));
+        /* a fault in the fourth iteration: the registers as that instruction found them */
+        struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO | SA_NODEFER}, old;
+        sigaction(SIGSEGV, &sa, &old);
+        uint64_t save_mask = g_cpu->c.mem_mask;
+        g_cpu->c.mem_mask = 4 * MEM_SIZE - 1; /* reach the PROT_NONE region */
+        g_cpu->r[1] = 0, g_cpu->r[3] = 0, g_cpu->r[4] = 2 * MEM_SIZE - 24;
+        fault_found = false;
+        if (!sigsetjmp(fault_env, 1)) jit_run(&g_cpu->c, atomic_load(&tb->jit));
+        g_cpu->c.mem_mask = save_mask;
+        sigaction(SIGSEGV, &old, NULL);
+        uint64_t *tail = (uint64_t *)(void *)(g_mem + 2 * MEM_SIZE - 24);
+        CHECK(fault_found && fault_gpc == 0x3004 && g_cpu->r[1] == 4 &&
+              g_cpu->r[3] == tail[0] + tail[1] + tail[2] && g_cpu->r[4] == 2 * MEM_SIZE,
+              "fault: found %d pc %#llx r1 %llu r4 %#llx", fault_found,
+              (unsigned long long)fault_gpc, (unsigned long long)g_cpu->r[1],
+              (unsigned long long)g_cpu->r[4]);
+        /* an exit request inside the loop is seen at the loop head */
+        g_cpu->r[1] = 0, g_cpu->r[3] = 0, g_cpu->r[4] = 0;
+        g_cpu->c.exit_request = 1;
+        o = run_one(tb, true);
+        CHECK(o.code == INTERP_REQUEST && o.pc == 0x3000 && g_cpu->r[1] == 0,
+              "request at entry: code %d r1 %llu", o.code, (unsigned long long)g_cpu->r[1]);
+        g_cpu->c.exit_request = 0;
+        free(tb);
+    }
+    /* a state helper inside the loop sees the pinned registers and may change them */
+    build_loop(true);
+    tb = compile(&B, &err);
+    CHECK(tb, "compile %d", err);
+    if (tb) {
+        g_cpu->r[1] = 0, g_cpu->r[2] = 10, g_cpu->r[3] = 0, g_cpu->r[4] = 0, g_cpu->r[6] = 5;
+        struct outcome o = run_one(tb, true);
+        CHECK(o.code == INTERP_REQUEST && o.pc == 0x3000 && g_cpu->r[1] == 5 &&
+              g_cpu->r[3] == 5000 + 1 + 4 + 7 + 10 + 13 && g_cpu->r[4] == 40,
+              "helper: code %d pc %#llx r1 %llu r3 %llu r4 %llu", o.code,
+              (unsigned long long)o.pc, (unsigned long long)g_cpu->r[1],
+              (unsigned long long)g_cpu->r[3], (unsigned long long)g_cpu->r[4]);
+        g_cpu->c.exit_request = 0;
+        free(tb);
+    }
+    group_end("loop blocks: pinned registers across iterations, faults, requests, state helpers");
 }
 
 /* ---- calls and register pressure ---- */
@@ -1155,6 +1255,7 @@ int main(int argc, char **argv)
     test_setcc_select();
     test_memory();
     test_exits();
+    test_loops();
     test_pressure();
     test_random(4000, 0, "random blocks, unoptimised IR: interpreter == JIT");
     test_random(4000, IR_OPT_ALL, "random blocks, optimised IR: interpreter == JIT");

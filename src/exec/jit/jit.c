@@ -37,6 +37,8 @@ struct jit_index {
     uint32_t start, end; /* block bytes: [start, end) from the region start */
     uint32_t map;        /* its pc map */
     uint32_t n_map;
+    uint32_t pins;       /* its pin list */
+    uint32_t n_pin;
 };
 
 static struct {
@@ -174,10 +176,11 @@ int jit_compile(struct exec_ctx *ctx, struct tb *tb, const struct ir_block *b, b
             .b = b, .tb = tb, .sys = ctx->cpu->tlb != NULL,
             .nochain = exec_g.opt.engine == EXEC_CHECK || log_enabled(LOG_EXEC | LOG_CPU),
             .sb_count = (tb->trace || exec_g.opt.engine == EXEC_CHECK || ctx->cpu->tlb ||
-                         exec_g.opt.sb_threshold == ~0u) ? 0 : exec_g.opt.sb_threshold,
+                         exec_g.opt.sb_threshold == ~0u) ? NULL : &tb->sb_left,
             .rx = jit_g.mem.rx + jit_g.used, .rw = jit_g.mem.rw + jit_g.used, .cap = need,
             .host = &jit_g.host,
         };
+        if (req.sb_count) tb->sb_left = exec_g.opt.sb_threshold;
         int r = jit_backend_compile(&req, &res);
         if (r == -ENOSPC && need < JIT_MAX_BLOCK) {
             need *= 2;
@@ -197,7 +200,9 @@ int jit_compile(struct exec_ctx *ctx, struct tb *tb, const struct ir_block *b, b
     jit_g.index[n] = (struct jit_index){.start = (uint32_t)jit_g.used,
                                         .end = (uint32_t)(jit_g.used + res.size),
                                         .map = (uint32_t)(jit_g.used + res.map_off),
-                                        .n_map = res.n_map};
+                                        .n_map = res.n_map,
+                                        .pins = (uint32_t)(jit_g.used + res.pin_off),
+                                        .n_pin = res.n_pin};
     atomic_store_explicit(&jit_g.n_index, n + 1, memory_order_release);
     entry = jit_g.mem.rx + jit_g.used;
     if (jit_g.perf_map)
@@ -255,7 +260,7 @@ void jit_unchain(struct tb_exit *e)
     jit_backend_patch(e->jit_jmp, execmem_rw(&jit_g.mem, e->jit_jmp), e->jit_stub);
 }
 
-bool jit_host_pc_to_guest(uintptr_t host_pc, uint64_t *guest_pc)
+bool jit_host_fault(uintptr_t host_pc, const uint64_t *regs, void *cpu, uint64_t *guest_pc)
 {
     if (!jit_g.ready) return false;
     uintptr_t rx = (uintptr_t)jit_g.mem.rx;
@@ -282,6 +287,9 @@ bool jit_host_pc_to_guest(uintptr_t host_pc, uint64_t *guest_pc)
     }
     if (!lo) return false;
     *guest_pc = map[lo - 1].pc;
+    const struct jit_pin *pin = (const struct jit_pin *)(void *)(jit_g.mem.rx + ix->pins);
+    for (uint32_t k = 0; k < ix->n_pin; k++)
+        memcpy((uint8_t *)cpu + pin[k].off, &regs[pin[k].reg], 8);
     return true;
 }
 

@@ -10,8 +10,10 @@
  *   INTERP_LOOKUP from a chainable exit, that exit's struct tb_exit.
  * - Guest state (the guest CPU struct) is exact at every exit and every fault: PUTs are
  *   stored where the IR has them; only values (and GETs whose field is unchanged) live
- *   in host registers. cpu->pc is stored before faulting helpers; for faulting inline
- *   memory accesses the block's pc map gives it (jit_host_pc_to_guest).
+ *   in host registers, except in loop blocks, whose pinned guest registers live in host
+ *   registers and are stored on every way out. cpu->pc is stored before faulting
+ *   helpers; for faulting inline memory accesses the block's pc map gives it, and its
+ *   pin list the registers to write back (jit_host_fault).
  * - Code is never freed one block at a time: a block becomes unreachable when its tb is
  *   retired (chains into it unpatched, jump caches cleared), and its bytes are reused
  *   only after a full flush of the cache, once every vCPU passed a safe point.
@@ -57,8 +59,10 @@ struct jit_ret jit_run(struct cpu_common *cpu, void *entry);
 void jit_chain(struct tb_exit *e, void *target);
 void jit_unchain(struct tb_exit *e);
 
-/* For a fault inside generated code: the guest pc of the faulting instruction. */
-bool jit_host_pc_to_guest(uintptr_t host_pc, uint64_t *guest_pc);
+/* For a fault inside generated code: the guest pc of the faulting instruction, and the
+ * guest registers its block keeps in host registers written back into the guest CPU
+ * struct cpu from regs (the host's registers at the fault, by backend register number). */
+bool jit_host_fault(uintptr_t host_pc, const uint64_t *regs, void *cpu, uint64_t *guest_pc);
 
 /* A forked child (one thread, idle): private code memory, every block dropped. */
 void jit_fork_child(void);
@@ -94,16 +98,25 @@ struct jit_req {
     struct tb *tb;         /* its exits[] get their patch sites */
     bool sys;              /* system mode: memory through the TLB (runtime calls) */
     bool nochain;          /* GOTO_IND never looks up the jump cache (check mode, traces) */
-    uint32_t sb_count;     /* nonzero: count entries down from it; at zero return JIT_PROMOTE */
+    uint32_t *sb_count;    /* non-NULL: count entries down there; at zero return JIT_PROMOTE */
     uint8_t *rx, *rw;      /* where the block goes (executable and writable views) */
     size_t cap;            /* bytes available there */
     const struct jit_host *host;
 };
 
 struct jit_res {
-    size_t size;           /* bytes used: code, stubs and the pc map */
+    size_t size;           /* bytes used: code, stubs, the pc map and the pin list */
     uint32_t map_off;      /* the pc map: n_map entries at rx + map_off */
     uint32_t n_map;
+    uint32_t pin_off;      /* pinned guest registers: n_pin struct jit_pin at rx + pin_off */
+    uint32_t n_pin;
+};
+
+/* A guest-state field (offset in the guest CPU struct) that lives in host register reg
+ * throughout the block. */
+struct jit_pin {
+    int32_t off;
+    int32_t reg;
 };
 
 /* One pc-map entry: from host offset `off` (relative to the block start) on, the code

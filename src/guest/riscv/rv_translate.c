@@ -428,6 +428,23 @@ static int tr_insn(struct rv_dc *dc)
     }
 }
 
+/* A superblock goes on across the GOTO ending the block so far when its target is a
+ * constant in the first page that the block does not hold yet (no copy of a loop body),
+ * unless the GOTO is the fall-through of a backward branch: that branch closes a loop
+ * and is likely taken, so its fall-through is not the hot path. */
+static bool trace_goes_on(const struct ir_block *b, uint64_t page, uint64_t pc,
+                          unsigned max_insns)
+{
+    const struct ir_insn *last = &b->insn[b->n_insn - 1];
+    if (!b->n_insn || last->op != IR_GOTO || (last->imm & ~0xfffull) != page ||
+        b->n_guest >= max_insns)
+        return false;
+    if (b->n_insn >= 2 && last[-1].op == IR_EXIT_IF && last[-1].imm <= pc) return false;
+    for (uint32_t k = 0; k < b->n_insn; k++) /* already in the block? */
+        if (b->insn[k].op == IR_INSN_START && b->insn[k].imm == last->imm) return false;
+    return true;
+}
+
 int rv_translate(struct cpu_common *cpu, struct ir_block *b, unsigned max_insns)
 {
     struct rv_dc dc = {.cpu = cpu, .b = b, .flags = b->tb_flags};
@@ -465,10 +482,8 @@ int rv_translate(struct cpu_common *cpu, struct ir_block *b, unsigned max_insns)
         }
         if (dc.end) {
             /* superblock (IR_XLATE_TRACE): go on across a goto to a constant pc */
-            const struct ir_insn *last = &b->insn[b->n_insn - 1];
-            if ((b->xlate & IR_XLATE_TRACE) && b->n_insn && last->op == IR_GOTO &&
-                (last->imm & ~0xfffull) == page && last->imm != b->pc && b->n_guest < max_insns) {
-                pc = last->imm;
+            if ((b->xlate & IR_XLATE_TRACE) && trace_goes_on(b, page, pc, max_insns)) {
+                pc = b->insn[b->n_insn - 1].imm;
                 b->n_insn--;
                 continue;
             }

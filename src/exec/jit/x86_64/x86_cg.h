@@ -34,6 +34,9 @@
 #define CG_REG_BASE X_RBP
 #define CG_REG_MEMBASE X_R15
 #define CG_REG_MEMMASK X_R14
+/* registers for masked bases and pinned guest registers: never argument or result
+ * registers of the helper ABI, so calls only need the caller-saved ones put back */
+#define CG_MAX_PIN 5
 
 enum { VK_NONE, VK_NORMAL, VK_CONST };
 
@@ -108,6 +111,14 @@ struct cg {
      * accesses are [r15 + reg + disp] */
     struct { ir_val v; int8_t reg; int32_t dmin, dmax; uint32_t n; int32_t off; } mb[3];
     unsigned n_mb;
+    /* user-mode loop blocks (an exit back to the block's own start): guest registers kept
+     * in host registers for the whole block, loaded at entry and stored on every way out
+     * (exits, stubs, helpers that read state; faults via jit_host_fault). With `loop`,
+     * back edges jump to loop_head instead of leaving. */
+    struct { int32_t off; int8_t reg; bool dirty; } pin[CG_MAX_PIN];
+    unsigned n_pin;
+    bool loop;
+    uint32_t loop_head;
 
     struct cgv *v;
     struct cgi *in;
@@ -160,7 +171,18 @@ int ra_xreuse(struct cg *c, ir_val v);        /* v's xmm register if v dies here
 void ra_xbind(struct cg *c, ir_val v, int x);
 void ra_forget_xmm(struct cg *c);             /* after a call: xmm registers are gone */
 
+int ra_use_ro(struct cg *c, ir_val v);        /* like ra_use for an operand only read: may
+                                                 answer a pinned register (not allocatable) */
+void cg_state_load(struct cg *c, int r, int32_t off, bool w64); /* r = the field */
+
 static inline struct cgv *cgv(struct cg *c, ir_val v) { return &c->v[v]; }
+/* the host register pinning the guest field at off, or -1 */
+static inline int cg_pin(const struct cg *c, int32_t off)
+{
+    for (unsigned k = 0; k < c->n_pin; k++)
+        if (c->pin[k].off == off) return c->pin[k].reg;
+    return -1;
+}
 static inline bool cg_is_const(struct cg *c, ir_val v) { return v && c->v[v].kind == VK_CONST; }
 
 #endif

@@ -89,6 +89,22 @@ static void add_icount(struct cg *c, uint32_t n)
     if (n) x_alu_mi(&c->xb, X_ADD, 3, CG_REG_BASE, OFF_ICOUNT, (int32_t)n);
 }
 
+/* Pinned guest registers back to their fields: the dirty ones (the others never changed),
+ * or with callers_only just those in caller-saved registers. */
+static void pin_stores(struct cg *c, bool callers_only)
+{
+    for (unsigned k = 0; k < c->n_pin; k++)
+        if (c->pin[k].dirty && (!callers_only || (CG_CALLER & RM(c->pin[k].reg))))
+            x_store(&c->xb, 3, c->pin[k].reg, CG_REG_BASE, X_NOREG, c->pin[k].off);
+}
+
+static void pin_loads(struct cg *c, bool callers_only)
+{
+    for (unsigned k = 0; k < c->n_pin; k++)
+        if (!callers_only || (CG_CALLER & RM(c->pin[k].reg)))
+            x_load(&c->xb, 3, false, true, c->pin[k].reg, CG_REG_BASE, X_NOREG, c->pin[k].off);
+}
+
 /* call fn with the helper ABI; args[k] value (or imm[k] when 0) into the k-th argument
  * register after the cpu pointer. The result, if dst, is bound to rax. */
 static void emit_call(struct cg *c, const void *fn, unsigned nargs, const ir_val *args,
@@ -98,6 +114,7 @@ static void emit_call(struct cg *c, const void *fn, unsigned nargs, const ir_val
     if (set_pc) ra_state_write(c, OFF_PC, 8);
     ra_before_call(c);
     ra_parallel_move(c, areg, args, imm, nargs);
+    pin_stores(c, !set_pc); /* a helper that may fault sees every register */
     if (set_pc) {
         x_store_i(&c->xb, 2, (int32_t)(uint32_t)c->cur_pc, CG_REG_BASE, X_NOREG, OFF_PC);
         x_store_i(&c->xb, 2, (int32_t)(uint32_t)(c->cur_pc >> 32), CG_REG_BASE, X_NOREG, OFF_PC + 4);
@@ -118,6 +135,7 @@ static void emit_call(struct cg *c, const void *fn, unsigned nargs, const ir_val
             c->reg_val[r] = 0;
         }
     ra_forget_xmm(c);
+    pin_loads(c, true);
     if (dst) ra_bind(c, dst, X_RAX);
 }
 
@@ -170,13 +188,14 @@ static void gen_alu(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
     int ra = ra_use(c, a, c->alloc_mask);
     /* the second operand straight from its guest field when this is its last use */
     struct cgv *xb = &c->v[b];
-    if (b && xb->reg < 0 && xb->mem >= 0 && xb->w64 == w && ra_dies(c, b) && i->op != IR_MUL) {
+    if (b && xb->reg < 0 && xb->mem >= 0 && xb->w64 == w && ra_dies(c, b) && i->op != IR_MUL &&
+        cg_pin(c, xb->mem) < 0) {
         int d = dst_from(c, a, ra, w);
         x_alu_rm(&c->xb, alu[i->op], w, d, CG_REG_BASE, xb->mem);
         ra_bind(c, i->dst, d);
         return;
     }
-    int rb = ra_use(c, b, c->alloc_mask);
+    int rb = ra_use_ro(c, b);
     int d = ra_reuse(c, a);
     if (d < 0) {
         d = ra_alloc(c, c->alloc_mask);
@@ -550,7 +569,15 @@ static int masked_base(struct cg *c, ir_val a)
  * base serves several accesses, mask it once at entry and check there that base + every
  * displacement stays inside [0, 2^39) (else the block declines, JIT_INTERP), so each
  * access is one instruction. At most three bases, in callee-saved registers. */
-static void find_masked_bases(struct cg *c)
+static bool state_helper(const struct ir_insn *i)
+{
+    return i->op >= IR_CALL0 && i->op <= IR_CALL3 &&
+           (((const struct ir_helper *)(uintptr_t)i->imm)->flags & IR_HELPER_STATE);
+}
+
+/* In a block with a back edge (whole) a base must hold for every iteration: its field is
+ * written nowhere in the block, and two bases at most leave registers for pins. */
+static void find_masked_bases(struct cg *c, bool whole)
 {
     const struct ir_block *b = c->b;
     struct { ir_val v; int32_t off, dmin, dmax; uint32_t n; } cand[16];
@@ -558,15 +585,20 @@ static void find_masked_bases(struct cg *c)
     int32_t written[32];
     unsigned nw = 0;
     bool all_written = false;
+    for (uint32_t j = 0; whole && j < b->n_insn; j++) {
+        const struct ir_insn *i = &b->insn[j];
+        if (i->op == IR_PUT && nw < 32) written[nw++] = (int32_t)i->imm;
+        else if (i->op == IR_PUT || state_helper(i)) all_written = true;
+    }
     for (uint32_t j = 0; j < b->n_insn; j++) {
         const struct ir_insn *i = &b->insn[j];
         const struct cgi *ci = &c->in[j];
         if (ci->skip && i->op != IR_GET) continue;
         if (i->op == IR_PUT) {
+            if (whole) continue;
             if (nw < 32) written[nw++] = (int32_t)i->imm;
             else all_written = true;
-        } else if (i->op >= IR_CALL0 && i->op <= IR_CALL3 &&
-                   (((const struct ir_helper *)(uintptr_t)i->imm)->flags & IR_HELPER_STATE)) {
+        } else if (state_helper(i)) {
             all_written = true;
         } else if (i->op == IR_GET && i->type == IR_I64 && !all_written && nc < 16) {
             bool w = false;
@@ -585,7 +617,7 @@ static void find_masked_bases(struct cg *c)
         }
     }
     static const int8_t regs[3] = {X_RBX, X_R12, X_R13};
-    while (c->n_mb < 3) {
+    while (c->n_mb < (whole ? 2u : 3u)) {
         int best = -1;
         for (unsigned k = 0; k < nc; k++)
             if (cand[k].n >= 2 && (best < 0 || cand[k].n > cand[best].n)) best = (int)k;
@@ -602,6 +634,77 @@ static void find_masked_bases(struct cg *c)
     }
 }
 
+/* Does the block have an exit to its own start (a loop)? */
+static bool has_back_edge(const struct cg *c)
+{
+    for (uint32_t j = 0; j < c->b->n_insn; j++) {
+        const struct ir_insn *i = &c->b->insn[j];
+        if ((i->op == IR_EXIT_IF || i->op == IR_GOTO) && i->imm == c->b->pc) return true;
+    }
+    return false;
+}
+
+/* A loop block's guest registers to pin (cg.pin): 64-bit fields the block reaches only by
+ * I64 GET/PUT, loop-carried ones (read, then written) first, then by uses; at most
+ * CG_MAX_PIN minus the masked bases, in the registers those left. */
+static void find_pins(struct cg *c)
+{
+    const struct ir_block *b = c->b;
+    struct { int32_t off; uint32_t uses; bool put, carried, bad; } f[32];
+    unsigned nf = 0;
+    for (uint32_t j = 0; j < b->n_insn; j++) {
+        const struct ir_insn *i = &b->insn[j];
+        if (i->op != IR_GET && i->op != IR_PUT) continue;
+        if (i->op == IR_GET && c->in[j].skip) continue;
+        int32_t off = (int32_t)i->imm;
+        unsigned w = i->type == IR_I64 || i->type == IR_F64 ? 8 : 4;
+        bool ok = i->type == IR_I64 && off >= (int32_t)sizeof(struct cpu_common) && !(off & 7);
+        int k = -1;
+        for (unsigned q = 0; q < nf; q++) {
+            if (f[q].off == off) k = (int)q;
+            else if (f[q].off < off + (int32_t)w && off < f[q].off + 8) f[q].bad = true;
+        }
+        if (k < 0) {
+            if (nf == 32) continue;
+            k = (int)nf++;
+            f[k] = (typeof(f[0])){.off = off};
+        }
+        if (!ok) f[k].bad = true;
+        if (i->op == IR_GET) {
+            if (!f[k].put) f[k].carried = true;
+            f[k].uses += c->v[i->dst].ue - c->v[i->dst].uc;
+        } else {
+            f[k].put = true;
+            f[k].uses++;
+        }
+    }
+    for (unsigned k = 0; k < c->n_mb; k++) /* a base's accesses have their register */
+        for (unsigned q = 0; q < nf; q++)
+            if (f[q].off == c->mb[k].off) f[q].bad = true;
+    static const int8_t regs[CG_MAX_PIN] = {X_RBX, X_R12, X_R13, X_R10, X_R11};
+    unsigned r = 0;
+    while (c->n_pin + c->n_mb < CG_MAX_PIN) {
+        int best = -1;
+        uint32_t best_score = 1;
+        for (unsigned q = 0; q < nf; q++) {
+            if (f[q].bad) continue;
+            uint32_t score = f[q].uses + (f[q].carried && f[q].put ? 1000 : 0);
+            if (score > best_score) {
+                best = (int)q;
+                best_score = score;
+            }
+        }
+        if (best < 0) break;
+        while (!(c->alloc_mask & RM(regs[r]))) r++; /* taken by a masked base */
+        c->pin[c->n_pin].off = f[best].off;
+        c->pin[c->n_pin].reg = regs[r];
+        c->pin[c->n_pin].dirty = f[best].put;
+        c->n_pin++;
+        c->alloc_mask &= ~RM(regs[r]);
+        f[best].bad = true;
+    }
+}
+
 /* The host address of a[0] + disp in user mode: returns the register holding the offset
  * from r15 (a fresh locked register). */
 static int user_addr(struct cg *c, ir_val a, int32_t disp, bool can_reuse)
@@ -611,7 +714,7 @@ static int user_addr(struct cg *c, ir_val a, int32_t disp, bool can_reuse)
         t = ra_alloc(c, c->alloc_mask);
         x_mov_ri(&c->xb, t, (uint64_t)(int64_t)disp, true);
     } else {
-        int ra = ra_use(c, a, c->alloc_mask);
+        int ra = ra_use_ro(c, a);
         t = can_reuse ? ra_reuse(c, a) : -1;
         if (t < 0) {
             t = ra_alloc(c, c->alloc_mask);
@@ -1184,6 +1287,7 @@ static void gen_call(struct cg *c, const struct ir_insn *i, const struct cgi *ci
         return;
     }
     emit_call(c, h->fn, ci->n, args, imm, i->dst, touches);
+    if (h->flags & IR_HELPER_STATE) pin_loads(c, false); /* it may have written them */
 }
 
 /* ---- exits ---- */
@@ -1196,17 +1300,36 @@ static uint32_t patchable_jmp(struct cg *c)
     return x_jmp32(&c->xb);
 }
 
+/* An exit to the block's own start in a loop block: it becomes a jump to the loop head.
+ * Its exit slot is used up and never chained. */
+static bool back_edge(struct cg *c, const struct ir_insn *i)
+{
+    if (!c->loop || i->imm != c->b->pc) return false;
+    struct tb *tb = c->req->tb;
+    uint32_t e = c->n_exits++;
+    if (e >= tb->n_exits || tb->exits[e].pc != i->imm) {
+        c->err = -ENOTSUP;
+        return true;
+    }
+    tb->exits[e].jit_jmp = tb->exits[e].jit_stub = NULL;
+    return true;
+}
+
 static void gen_exit_if(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
 {
     enum x_cc cc;
     if (ci->fused) {
-        int ra = ra_use(c, ci->a[0], c->alloc_mask);
-        int rb = ci->imm1 ? -1 : ra_use(c, ci->a[1], c->alloc_mask);
+        int ra = ra_use_ro(c, ci->a[0]);
+        int rb = ci->imm1 ? -1 : ra_use_ro(c, ci->a[1]);
         cc = gen_cmp(c, ci, ra, rb);
     } else {
-        int ra = ra_use(c, ci->a[0], c->alloc_mask);
+        int ra = ra_use_ro(c, ci->a[0]);
         x_test_rr(&c->xb, true, ra, ra);
         cc = X_CC_NE;
+    }
+    if (back_edge(c, i)) {
+        x_patch32(&c->xb, x_jcc32(&c->xb, cc), c->loop_head);
+        return;
     }
     /* a jcc straight to the target once chained: its rel32 field 4-byte aligned */
     unsigned mis = (x_off(&c->xb) + 2) & 3;
@@ -1217,6 +1340,10 @@ static void gen_exit_if(struct cg *c, const struct ir_insn *i, const struct cgi 
 
 static void gen_goto(struct cg *c, const struct ir_insn *i)
 {
+    if (back_edge(c, i)) {
+        x_patch32(&c->xb, x_jmp32(&c->xb), c->loop_head);
+        return;
+    }
     uint32_t j = patchable_jmp(c);
     add_stub(c, (struct cg_stub){.kind = STUB_EXIT, .from = j, .exit = c->n_exits++, .pc = i->imm});
 }
@@ -1225,6 +1352,7 @@ static void gen_goto_ind(struct cg *c, const struct ir_insn *i, const struct cgi
 {
     struct xb *xb = &c->xb;
     int rv = ra_use(c, ci->a[0], c->alloc_mask);
+    pin_stores(c, false);
     ra_state_write(c, OFF_PC, 8);
     x_store(xb, 3, rv, CG_REG_BASE, X_NOREG, OFF_PC);
     if (!c->req->nochain) {
@@ -1269,6 +1397,7 @@ static void gen_exit(struct cg *c, const struct ir_insn *i)
         c->err = -EINVAL;
         return;
     }
+    pin_stores(c, false);
     store_pc(c, i->imm);
     x_mov_ri(&c->xb, X_RAX, i->aux, true);
     x_rr(&c->xb, 0x31, X_RDX, X_RDX);
@@ -1294,7 +1423,13 @@ static void emit_stubs(struct cg *c)
             }
             struct tb_exit *e = &tb->exits[s.exit];
             x_patch32(xb, s.from, x_off(xb));
-            e->jit_jmp = c->req->rx + s.from;
+            uint32_t site = s.from;
+            if (c->n_pin) { /* the pinned registers go home; this jump is the one chained */
+                pin_stores(c, false);
+                site = patchable_jmp(c);
+                x_patch32(xb, site, x_off(xb));
+            }
+            e->jit_jmp = c->req->rx + site;
             e->jit_stub = c->req->rx + x_off(xb);
             x_mov_ri(xb, X_RDX, (uint64_t)(uintptr_t)e, true);
             x_patch32(xb, x_jmp32(xb), look);
@@ -1302,6 +1437,7 @@ static void emit_stubs(struct cg *c)
         }
         case STUB_REQ: /* exit 1: the promotion countdown reached zero */
             x_patch32(xb, s.from, x_off(xb));
+            pin_stores(c, false);
             x_store_i(xb, 2, (int32_t)(uint32_t)s.pc, CG_REG_BASE, X_NOREG, OFF_PC);
             x_store_i(xb, 2, (int32_t)(uint32_t)(s.pc >> 32), CG_REG_BASE, X_NOREG, OFF_PC + 4);
             x_mov_ri(xb, X_RAX,
@@ -1366,7 +1502,8 @@ static void emit_stubs(struct cg *c)
             }
             for (unsigned a = 0; a < s.nargs; a++) /* xmm arguments: after the GPR moves */
                 if (s.args[a] >= 16) x_movq_rx(xb, s.wide, areg[a], s.args[a] - 16);
-            if (s.setpc) { /* a helper that may fault: the exact pc first */
+            if (s.setpc) { /* a helper that may fault: the exact state first */
+                pin_stores(c, false);
                 x_store_i(xb, 2, (int32_t)(uint32_t)s.pcv, CG_REG_BASE, X_NOREG, OFF_PC);
                 x_store_i(xb, 2, (int32_t)(uint32_t)(s.pcv >> 32), CG_REG_BASE, X_NOREG, OFF_PC + 4);
             }
@@ -1385,6 +1522,7 @@ static void emit_stubs(struct cg *c)
         }
         case STUB_MISALIGN:
             x_patch32(xb, s.from, x_off(xb));
+            pin_stores(c, false);
             x_store_i(xb, 2, (int32_t)(uint32_t)s.pc, CG_REG_BASE, X_NOREG, OFF_PC);
             x_store_i(xb, 2, (int32_t)(uint32_t)(s.pc >> 32), CG_REG_BASE, X_NOREG, OFF_PC + 4);
             x_mov_rr(xb, true, X_RSI, s.reg);
@@ -1421,8 +1559,7 @@ static void gen_insn(struct cg *c, uint32_t j)
         ra_state_add(c, i->dst, (int32_t)i->imm, (i->type == IR_I64 || i->type == IR_F64) ? 8 : 4);
         if (c->v[i->dst].mem < 0) { /* a GET of a field some value already stands for */
             int r = ra_alloc(c, c->alloc_mask);
-            x_load(&c->xb, c->v[i->dst].w64 ? 3 : 2, false, c->v[i->dst].w64, r, CG_REG_BASE,
-                   X_NOREG, (int32_t)i->imm);
+            cg_state_load(c, r, (int32_t)i->imm, c->v[i->dst].w64);
             ra_bind(c, i->dst, r);
         }
         break;
@@ -1434,7 +1571,18 @@ static void gen_insn(struct cg *c, uint32_t j)
         bool w = i->type == IR_I64 || i->type == IR_F64;
         int32_t off = (int32_t)i->imm;
         ir_val v = ci->a[0];
-        int rv = -1;
+        int rv = -1, p = cg_pin(c, off);
+        if (p >= 0) { /* a pinned guest register: a register move */
+            bool vk = cg_is_const(c, v);
+            int xr = !vk && v && c->v[v].reg < 0 && c->v[v].xreg >= 0 ? ra_xuse(c, v) : -1;
+            rv = vk || xr >= 0 ? -1 : ra_use_ro(c, v);
+            ra_state_write(c, off, 8);
+            if (vk) x_mov_ri(&c->xb, p, c->v[v].k, true);
+            else if (xr >= 0) x_movq_rx(&c->xb, true, p, xr);
+            else if (rv != p) x_mov_rr(&c->xb, true, p, rv);
+            if (v) ra_state_add(c, v, off, 8);
+            break;
+        }
         bool vimm = cg_is_const(c, v) && (!w || x_s32((int64_t)c->v[v].k));
         int xr = -1;
         if (!vimm && v && c->v[v].reg < 0 && c->v[v].xreg >= 0 && c->v[v].w64 == w)
@@ -1556,19 +1704,23 @@ int jit_backend_compile(const struct jit_req *req, struct jit_res *res)
     c.cap_map = scr.cap_map;
     if ((err = cg_analyse(&c))) goto out;
 
-    /* entry: the exit-request check */
-    x_rm(&c.xb, 0x83, 7, CG_REG_BASE, X_NOREG, 0, OFF_EXITREQ); /* cmp dword [rbp+o], 0 */
-    x_b(&c.xb, 0);
-    uint32_t j = x_jcc32(&c.xb, X_CC_NE);
-    add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc});
+    bool back = !req->sys && has_back_edge(&c);
+    c.loop = back && !req->nochain; /* check mode runs one iteration per block run */
+    if (!req->sys) find_masked_bases(&c, back);
+    if (back) find_pins(&c);
+    pin_loads(&c, false);
+    /* entry: the exit-request check (a loop's is at its head) */
+    uint32_t j;
+    if (!c.loop) {
+        x_rm(&c.xb, 0x83, 7, CG_REG_BASE, X_NOREG, 0, OFF_EXITREQ); /* cmp dword [rbp+o], 0 */
+        x_b(&c.xb, 0);
+        j = x_jcc32(&c.xb, X_CC_NE);
+        add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc});
+    }
     /* tiering: a countdown in the block's data (written through the writable view) */
-    uint32_t count_at = 0;
-    if (req->sb_count) {
-        count_at = x_off(&c.xb);
-        x_room(&c.xb);
-        x_b(&c.xb, 0x83); /* sub dword [rip + disp32], 1 */
-        x_b(&c.xb, 0x2d);
-        x_d(&c.xb, 0);
+    if (req->sb_count) { /* nothing is live in rax at the entry */
+        x_mov_ri(&c.xb, X_RAX, (uint64_t)(uintptr_t)req->sb_count, true);
+        x_rm(&c.xb, 0x83, 5, X_RAX, X_NOREG, 0, 0); /* sub dword [rax], 1 */
         x_b(&c.xb, 1);
         j = x_jcc32(&c.xb, X_CC_E);
         add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc, .exit = 1});
@@ -1595,7 +1747,6 @@ int jit_backend_compile(const struct jit_req *req, struct jit_res *res)
         add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc, .exit = 2});
         c.dyn_checked = true;
     }
-    if (!req->sys) find_masked_bases(&c);
     for (unsigned k = 0; k < c.n_mb; k++) {
         int r = c.mb[k].reg;
         x_load(&c.xb, 3, false, true, r, CG_REG_BASE, X_NOREG, c.mb[k].off);
@@ -1611,6 +1762,13 @@ int jit_backend_compile(const struct jit_req *req, struct jit_res *res)
             j = x_jcc32(&c.xb, X_CC_B);
             add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc, .exit = 2});
         }
+    }
+    if (c.loop) {
+        c.loop_head = x_off(&c.xb);
+        x_rm(&c.xb, 0x83, 7, CG_REG_BASE, X_NOREG, 0, OFF_EXITREQ);
+        x_b(&c.xb, 0);
+        j = x_jcc32(&c.xb, X_CC_NE);
+        add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc});
     }
     /* icount: the whole block, counted at entry (block granularity: a side exit counts
      * the instructions after it too), so exits are bare jumps */
@@ -1643,18 +1801,13 @@ int jit_backend_compile(const struct jit_req *req, struct jit_res *res)
         memcpy(c.xb.p, &c.map[k], sizeof(c.map[k]));
         c.xb.p += sizeof(c.map[k]);
     }
-    if (req->sb_count) { /* the countdown, addressed through the writable view */
-        uint32_t at = x_off(&c.xb);
+    res->pin_off = x_off(&c.xb);
+    res->n_pin = c.n_pin;
+    for (unsigned k = 0; k < c.n_pin; k++) {
+        struct jit_pin pin = {.off = c.pin[k].off, .reg = c.pin[k].reg};
         x_room(&c.xb);
-        x_d(&c.xb, req->sb_count);
-        x_d(&c.xb, 0);
-        int64_t disp = (int64_t)at + (req->rw - req->rx) - (int64_t)(count_at + 7);
-        if (!x_s32(disp)) {
-            err = -ENOTSUP;
-            goto out;
-        }
-        int32_t d32 = (int32_t)disp;
-        if (!c.xb.overflow) memcpy(c.xb.start + count_at + 2, &d32, 4);
+        memcpy(c.xb.p, &pin, sizeof(pin));
+        c.xb.p += sizeof(pin);
     }
     if (c.xb.overflow) {
         err = -ENOSPC;

@@ -374,12 +374,31 @@ void ra_load_into(struct cg *c, int r, ir_val v)
     } else if (x->kind == VK_CONST) {
         x_mov_ri(&c->xb, r, x->k, true);
     } else if (x->mem >= 0) {
-        x_load(&c->xb, x->w64 ? 3 : 2, false, x->w64, r, CG_REG_BASE, X_NOREG, x->mem);
+        cg_state_load(c, r, x->mem, x->w64);
     } else if (x->slot >= 0) {
         x_load(&c->xb, 3, false, true, r, X_RSP, X_NOREG, 8 * x->slot);
     } else {
         c->err = -EINVAL; /* a value used before it exists: the IR is malformed */
     }
+}
+
+void cg_state_load(struct cg *c, int r, int32_t off, bool w64)
+{
+    int p = cg_pin(c, off);
+    if (p >= 0)
+        x_mov_rr(&c->xb, w64, r, p);
+    else
+        x_load(&c->xb, w64 ? 3 : 2, false, w64, r, CG_REG_BASE, X_NOREG, off);
+}
+
+int ra_use_ro(struct cg *c, ir_val v)
+{
+    struct cgv *x = &c->v[v];
+    if (v && x->reg < 0 && x->mem >= 0 && x->w64) {
+        int p = cg_pin(c, x->mem);
+        if (p >= 0) return p;
+    }
+    return ra_use(c, v, c->alloc_mask);
 }
 
 int ra_use(struct cg *c, ir_val v, uint32_t allowed)
@@ -531,7 +550,9 @@ int ra_xuse(struct cg *c, ir_val v)
         x_xorps(&c->xb, x, x);
         return x;
     }
-    if (u->reg < 0 && u->kind != VK_CONST && (u->mem >= 0 || u->slot >= 0)) {
+    if (u->reg < 0 && u->kind != VK_CONST && u->mem >= 0 && cg_pin(c, u->mem) >= 0) {
+        x_movq_xr(&c->xb, u->w64, x, cg_pin(c, u->mem));
+    } else if (u->reg < 0 && u->kind != VK_CONST && (u->mem >= 0 || u->slot >= 0)) {
         /* straight from memory: movq/movd zero the rest of the register */
         bool w = u->w64;
         if (u->mem >= 0)
@@ -626,7 +647,7 @@ static void sb_drop(struct cg *c, uint32_t k)
     struct cgv *x = &c->v[u];
     if (x->uc < x->ue && x->reg < 0 && x->slot < 0) {
         int r = ra_alloc(c, c->alloc_mask);
-        x_load(&c->xb, x->w64 ? 3 : 2, false, x->w64, r, CG_REG_BASE, X_NOREG, x->mem);
+        cg_state_load(c, r, x->mem, x->w64);
         ra_bind(c, u, r);
     }
     x->mem = -1;
