@@ -67,6 +67,8 @@ struct tb_exit {
     /* JIT: the rel32 field of this exit's jump in the compiled block (patched to chain)
      * and the stub it leads to when not chained; NULL if the block is not compiled */
     uint8_t *jit_jmp, *jit_stub;
+    uint32_t runs; /* times taken through the run loop (not chained: interpreted blocks
+                      under auto), for superblocks' branch bias; racy, a hint only */
 };
 
 struct tb {
@@ -114,6 +116,7 @@ struct exec_ctx {
     _Atomic uint64_t epoch;                /* last published global epoch, or EXEC_EPOCH_IDLE */
     uint64_t *frame;                       /* EXEC_FRAME_SLOTS slots */
     struct ir_block ir;                    /* reused for every translation */
+    uint64_t trace_page0;                  /* the key page of the superblock being built */
     struct exec_ctx *next;                 /* all contexts, under exec_g.lock */
     /* the guest bytes the frontend reads during a translation (see tb.c) */
     int (*real_fetch)(struct cpu_common *c, uint64_t addr, void *buf, unsigned len);

@@ -125,6 +125,7 @@ static enum exec_result run_loop(struct cpu_common *cpu, struct exec_ctx *ctx)
             tb_jit_compile(ctx, tb);
             code = atomic_load_explicit(&tb->jit, memory_order_acquire);
         }
+        if (from) from->runs++;
         if (from && !trace) tb_chain(from, tb);
         from = NULL;
         if (trace) log_block_entry(cpu, tb);

@@ -514,6 +514,24 @@ static bool verify_block(const struct ir_block *b, const char *when)
     return false;
 }
 
+/* ir_block.branch_bias for superblocks: the exit counts of the block at block_pc (the
+ * translating vCPU's ir block is its exec_ctx's; trace_page0 is the superblock's key). */
+static int branch_bias(const struct ir_block *b, uint64_t block_pc, uint64_t taken_pc,
+                       uint64_t fall_pc)
+{
+    const struct exec_ctx *ctx =
+        (const struct exec_ctx *)(const void *)((const char *)b - offsetof(struct exec_ctx, ir));
+    struct tb *t = hash_find(block_pc, b->tb_flags, ctx->trace_page0);
+    if (!t) return -1;
+    uint32_t taken = 0, fall = 0;
+    for (uint32_t k = 0; k < t->n_exits; k++) {
+        if (t->exits[k].pc == taken_pc) taken += t->exits[k].runs;
+        else if (t->exits[k].pc == fall_pc) fall += t->exits[k].runs;
+    }
+    if (taken + fall < 4) return -1;
+    return taken > fall;
+}
+
 /* Translate, optimise and predecode the block at (pc, flags); insert it. */
 /* trace: build a superblock (IR_XLATE_TRACE) that replaces `replace` (the block at the same
  * key) once inserted; NULL with *err = -EAGAIN if it would be no bigger. */
@@ -531,6 +549,8 @@ static struct tb *tb_translate(struct exec_ctx *ctx, uint64_t pc, uint32_t flags
         uint64_t t0 = now_ns();
         ir_block_reset(b, pc, flags);
         b->xlate = trace ? IR_XLATE_TRACE : 0;
+        b->branch_bias = branch_bias;
+        ctx->trace_page0 = page0;
         ctx->real_fetch = cpu->fetch;
         ctx->cap_pc = pc;
         ctx->cap_max = pc;
@@ -741,6 +761,8 @@ int tb_rebuild_ir(struct exec_ctx *ctx, struct tb *tb, struct ir_block *b)
     struct cpu_common *cpu = ctx->cpu;
     ir_block_reset(b, tb->pc, tb->tb_flags);
     b->xlate = tb->trace ? IR_XLATE_TRACE : 0;
+    b->branch_bias = branch_bias;
+    ctx->trace_page0 = tb->page[0];
     ctx->real_fetch = cpu->fetch;
     ctx->cap_pc = tb->pc;
     ctx->cap_max = tb->pc;

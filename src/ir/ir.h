@@ -35,6 +35,8 @@ enum ir_cond {
     IR_LTU, IR_GEU, IR_LEU, IR_GTU,     /* unsigned */
     IR_NUM_CONDS
 };
+/* the condition that holds exactly when c does not (the pairs above differ in bit 0) */
+static inline enum ir_cond ir_cond_invert(enum ir_cond c) { return (enum ir_cond)(c ^ 1); }
 
 /* Memory op description (insn.mem). */
 enum ir_order { IR_ORD_PLAIN, IR_ORD_ACQ, IR_ORD_REL, IR_ORD_SEQ };
@@ -153,13 +155,19 @@ struct ir_block {
     bool oom;             /* an allocation failed; the block must be discarded */
     uint32_t xlate;       /* IR_XLATE_* options for the frontend, set by the engine before
                              translating (ir_block_reset leaves it alone; init clears it) */
+    /* TRACE: which way the conditional branch ending the block at block_pc went while it
+     * ran through the engine's run loop: 1 mostly to taken_pc, 0 mostly to fall_pc, -1
+     * unknown. Set by the engine (NULL: always unknown); left alone by reset. */
+    int (*branch_bias)(const struct ir_block *b, uint64_t block_pc, uint64_t taken_pc,
+                       uint64_t fall_pc);
 };
 
 /* Translation options (ir_block.xlate). TRACE: a superblock for a hot block: where an
- * instruction ends the block with a GOTO to a constant pc in the block's first page
- * (other than the block's own start), the frontend drops the GOTO and continues there, so
- * the block follows unconditional jumps and the fall-through of conditional branches
- * (which stay as side exits). */
+ * instruction ends the block with a GOTO to a constant pc in the block's first page that
+ * the block does not hold yet, the frontend drops the GOTO and continues there, so the
+ * block follows unconditional jumps and the hot side of conditional branches (the other
+ * side stays a side exit; branch_bias says which is hot, else the fall-through of a
+ * forward branch; a backward branch closes a loop and ends the block). */
 #define IR_XLATE_TRACE 0x1u
 
 /* ---- builder (ir_build.c) ---- */

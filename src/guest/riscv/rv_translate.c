@@ -428,27 +428,46 @@ static int tr_insn(struct rv_dc *dc)
     }
 }
 
-/* A superblock goes on across the GOTO ending the block so far when its target is a
- * constant in the first page that the block does not hold yet (no copy of a loop body),
- * unless the GOTO is the fall-through of a backward branch: that branch closes a loop
- * and is likely taken, so its fall-through is not the hot path. */
-static bool trace_goes_on(const struct ir_block *b, uint64_t page, uint64_t pc,
-                          unsigned max_insns)
+static bool trace_has(const struct ir_block *b, uint64_t pc)
 {
-    const struct ir_insn *last = &b->insn[b->n_insn - 1];
-    if (!b->n_insn || last->op != IR_GOTO || (last->imm & ~0xfffull) != page ||
-        b->n_guest >= max_insns)
-        return false;
-    if (b->n_insn >= 2 && last[-1].op == IR_EXIT_IF && last[-1].imm <= pc) return false;
-    for (uint32_t k = 0; k < b->n_insn; k++) /* already in the block? */
-        if (b->insn[k].op == IR_INSN_START && b->insn[k].imm == last->imm) return false;
-    return true;
+    for (uint32_t k = 0; k < b->n_insn; k++)
+        if (b->insn[k].op == IR_INSN_START && b->insn[k].imm == pc) return true;
+    return false;
+}
+
+/* A superblock (IR_XLATE_TRACE) goes on across the GOTO ending the block so far, which
+ * began its last part at seg_pc; returns the pc to go on at, or 0 to stop. Only to a pc
+ * in the first page that the block does not hold yet (no copy of a loop body). After a
+ * conditional branch it follows the side branch_bias says is hot, inverting the branch
+ * when that is the taken side; without a bias, the fall-through of a forward branch (a
+ * backward branch closes a loop and is likely taken: the block ends there). */
+static uint64_t trace_next(struct ir_block *b, uint64_t page, uint64_t seg_pc, unsigned max_insns)
+{
+    struct ir_insn *last = &b->insn[b->n_insn - 1];
+    if (b->n_insn < 1 || last->op != IR_GOTO || b->n_guest >= max_insns) return 0;
+    uint64_t fall = last->imm;
+    struct ir_insn *br = b->n_insn >= 3 && last[-1].op == IR_EXIT_IF ? &last[-1] : NULL;
+    struct ir_insn *cc = br && br[-1].op == IR_SETCC && br[-1].dst == br->arg[0] ? &br[-1] : NULL;
+    if (br) {
+        uint64_t taken = br->imm;
+        int bias = b->branch_bias ? b->branch_bias(b, seg_pc, taken, fall) : -1;
+        if (bias == 1 && cc && (taken & ~0xfffull) == page && taken != b->pc && !trace_has(b, taken)) {
+            cc->aux = ir_cond_invert((enum ir_cond)cc->aux); /* exit to fall instead */
+            br->imm = fall;
+            b->n_insn--;
+            return taken;
+        }
+        if (bias == 1 || (bias < 0 && taken <= fall)) return 0;
+    }
+    if ((fall & ~0xfffull) != page || fall == b->pc || trace_has(b, fall)) return 0;
+    b->n_insn--;
+    return fall;
 }
 
 int rv_translate(struct cpu_common *cpu, struct ir_block *b, unsigned max_insns)
 {
     struct rv_dc dc = {.cpu = cpu, .b = b, .flags = b->tb_flags};
-    uint64_t pc = b->pc, page = b->pc & ~0xfffull;
+    uint64_t pc = b->pc, seg_pc = pc, page = b->pc & ~0xfffull;
     if (max_insns == 0)
         max_insns = 1;
     for (;;) {
@@ -481,10 +500,9 @@ int rv_translate(struct cpu_common *cpu, struct ir_block *b, unsigned max_insns)
             break;
         }
         if (dc.end) {
-            /* superblock (IR_XLATE_TRACE): go on across a goto to a constant pc */
-            if ((b->xlate & IR_XLATE_TRACE) && trace_goes_on(b, page, pc, max_insns)) {
-                pc = b->insn[b->n_insn - 1].imm;
-                b->n_insn--;
+            uint64_t next = b->xlate & IR_XLATE_TRACE ? trace_next(b, page, seg_pc, max_insns) : 0;
+            if (next) {
+                pc = seg_pc = next;
                 continue;
             }
             break;
