@@ -63,6 +63,40 @@ struct pre {
     uint16_t *off;
 };
 
+/* Scratch memory of one predecode: a per-thread arena, reset per block (no malloc per
+ * array); what does not fit comes from calloc and is freed at the reset. Zeroed. */
+#define ARENA_SIZE (256u << 10)
+static __thread struct {
+    uint8_t *buf;
+    size_t used;
+    void *spill[16]; /* calloc'd overflow */
+    unsigned n_spill;
+} arena;
+
+static void arena_reset(void)
+{
+    arena.used = 0;
+    while (arena.n_spill)
+        free(arena.spill[--arena.n_spill]);
+}
+
+static void *arena_alloc(size_t n, size_t size, bool zero)
+{
+    size_t bytes = (n ? n : 1) * size;
+    bytes = (bytes + 15) & ~(size_t)15;
+    if (!arena.buf) arena.buf = malloc(ARENA_SIZE);
+    if (arena.buf && arena.used + bytes <= ARENA_SIZE) {
+        void *p = arena.buf + arena.used;
+        arena.used += bytes;
+        return zero ? memset(p, 0, bytes) : p;
+    }
+    if (arena.n_spill == 16) return NULL;
+    void *p = calloc(1, bytes);
+    if (p) arena.spill[arena.n_spill++] = p;
+    return p;
+}
+static void *arena_zalloc(size_t n, size_t size) { return arena_alloc(n, size, true); }
+
 static bool is_binop(unsigned op)
 {
     return op >= IR_ADD && op <= IR_MAXU;
@@ -418,9 +452,9 @@ static int pre_analyse(struct pre *p)
         total += p->nuse[v];
     }
     p->use_at[nv] = total;
-    p->use = calloc(total ? total : 1, sizeof(*p->use));
+    p->use = arena_zalloc(total, sizeof(*p->use));
     if (!p->use) return -ENOMEM;
-    uint32_t *fill = calloc(nv ? nv : 1, sizeof(uint32_t));
+    uint32_t *fill = arena_zalloc(nv, sizeof(uint32_t));
     if (!fill) return -ENOMEM;
     for (uint32_t j = 0; j < n; j++) {
         struct pre_insn *pi = &p->in[j];
@@ -431,7 +465,6 @@ static int pre_analyse(struct pre *p)
             p->use[p->use_at[v] + fill[v]++] = (struct pre_use){.pos = j, .arg = (uint8_t)a};
         }
     }
-    free(fill);
     for (uint32_t v = 1; v < nv; v++) {
         if (p->def[v] < 0) continue;
         const struct ir_insn *d = insn(p, (uint32_t)p->def[v]);
@@ -551,33 +584,22 @@ static int emit_block(struct pre *p, struct emit *e)
     uint32_t count = 0;
 
     /* linear-scan frame slots */
-    uint16_t *free_slots = malloc(sizeof(uint16_t) * EXEC_FRAME_SLOTS);
-    uint32_t *dying_at = calloc(n + 1, sizeof(uint32_t)); /* CSR of values dying at j */
-    ir_val *dying = malloc(sizeof(ir_val) * (nv ? nv : 1));
-    if (!free_slots || !dying_at || !dying) {
-        free(free_slots);
-        free(dying_at);
-        free(dying);
-        return -ENOMEM;
-    }
+    uint16_t *free_slots = arena_alloc(EXEC_FRAME_SLOTS, sizeof(uint16_t), false); /* a stack */
+    uint32_t *dying_at = arena_zalloc(n + 1, sizeof(uint32_t)); /* CSR of values dying at j */
+    ir_val *dying = arena_zalloc(nv, sizeof(ir_val));
+    if (!free_slots || !dying_at || !dying) return -ENOMEM;
     for (uint32_t v = 1; v < nv; v++)
         if (p->loc[v] == LOC_F && p->last[v] >= 0) dying_at[p->last[v] + 1]++;
     for (uint32_t j = 0; j < n; j++)
         dying_at[j + 1] += dying_at[j];
     {
-        uint32_t *cur = calloc(n + 1, sizeof(uint32_t));
-        if (!cur) {
-            free(free_slots);
-            free(dying_at);
-            free(dying);
-            return -ENOMEM;
-        }
+        uint32_t *cur = arena_zalloc(n + 1, sizeof(uint32_t));
+        if (!cur) return -ENOMEM;
         for (uint32_t v = 1; v < nv; v++)
             if (p->loc[v] == LOC_F && p->last[v] >= 0) {
                 uint32_t j = (uint32_t)p->last[v];
                 dying[dying_at[j] + cur[j]++] = v;
             }
-        free(cur);
     }
     uint32_t n_free = 0, next_slot = EXEC_FIRST_SLOT;
     int err = 0;
@@ -804,9 +826,6 @@ static int emit_block(struct pre *p, struct emit *e)
         for (uint32_t k = dying_at[j]; k < dying_at[j + 1]; k++)
             free_slots[n_free++] = (uint16_t)(p->off[dying[k]] / 8);
     }
-    free(free_slots);
-    free(dying_at);
-    free(dying);
     return err;
 }
 
@@ -836,17 +855,18 @@ struct tb *interp_predecode(struct exec_ctx *ctx, const struct ir_block *b, int 
         return NULL;
     }
     struct pre p = {.b = b};
-    p.in = calloc(n, sizeof(*p.in));
-    p.def = calloc(nv, sizeof(*p.def));
-    p.nuse = calloc(nv, sizeof(*p.nuse));
-    p.use_at = calloc(nv + 1, sizeof(*p.use_at));
-    p.last = calloc(nv, sizeof(*p.last));
-    p.loc = calloc(nv, sizeof(*p.loc));
-    p.off = calloc(nv, sizeof(*p.off));
+    arena_reset();
+    p.in = arena_zalloc(n, sizeof(*p.in));
+    p.def = arena_zalloc(nv, sizeof(*p.def));
+    p.nuse = arena_zalloc(nv, sizeof(*p.nuse));
+    p.use_at = arena_zalloc(nv + 1, sizeof(*p.use_at));
+    p.last = arena_zalloc(nv, sizeof(*p.last));
+    p.loc = arena_zalloc(nv, sizeof(*p.loc));
+    p.off = arena_zalloc(nv, sizeof(*p.off));
     struct emit e = {.sys = ctx->cpu->tlb != NULL};
-    e.ops = calloc(2 * (size_t)n + 1, sizeof(struct iop));
-    e.exits = calloc(n, sizeof(struct tb_exit));
-    e.is_exit = calloc(2 * (size_t)n + 1, 1);
+    e.ops = arena_zalloc(2 * (size_t)n + 1, sizeof(struct iop));
+    e.exits = arena_zalloc(n, sizeof(struct tb_exit));
+    e.is_exit = arena_zalloc(2 * (size_t)n + 1, 1);
     if (!p.in || !p.def || !p.nuse || !p.use_at || !p.last || !p.loc || !p.off || !e.ops ||
         !e.exits || !e.is_exit) {
         *err = -ENOMEM;
@@ -892,16 +912,6 @@ struct tb *interp_predecode(struct exec_ctx *ctx, const struct ir_block *b, int 
         tb->exits[k].src = tb;
     }
 out:
-    free(p.in);
-    free(p.def);
-    free(p.nuse);
-    free(p.use_at);
-    free(p.use);
-    free(p.last);
-    free(p.loc);
-    free(p.off);
-    free(e.ops);
-    free(e.exits);
-    free(e.is_exit);
+    arena_reset();
     return tb;
 }

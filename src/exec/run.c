@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "exec/exec_int.h"
@@ -33,8 +34,27 @@
 #define DEFAULT_SB_THRESHOLD 4000u
 #define MAX_BLOCK_INSNS 4096u /* insn counts in ops are 16 bits; frames are bounded */
 
+/* host cycles per nanosecond (the x86 TSC's rate), measured over the run for --stats */
+static uint64_t stats_t0_ns, stats_t0_tsc;
+static uint64_t host_tsc(void)
+{
+#if defined(__x86_64__)
+    return __builtin_ia32_rdtsc();
+#else
+    return 0;
+#endif
+}
+static uint64_t host_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 void exec_global_init(const struct exec_options *opt)
 {
+    stats_t0_ns = host_ns();
+    stats_t0_tsc = host_tsc();
     exec_g.opt = *opt;
     if (!exec_g.opt.max_block_insns) exec_g.opt.max_block_insns = DEFAULT_MAX_BLOCK_INSNS;
     if (exec_g.opt.max_block_insns > MAX_BLOCK_INSNS) exec_g.opt.max_block_insns = MAX_BLOCK_INSNS;
@@ -199,20 +219,24 @@ void exec_report(void)
     if (!exec_g.opt.stats) return;
     struct exec_stats s;
     exec_get_stats(&s);
+    uint64_t dns = host_ns() - stats_t0_ns, dtsc = host_tsc() - stats_t0_tsc;
+    double ghz = dns && dtsc ? (double)dtsc / (double)dns : 0.0; /* 0: cycles unknown */
     static const char *const names[] = {"interp", "jit", "auto", "check"};
     fprintf(stderr,
             "omnivm stats: engine %s\n"
-            "  translated %llu blocks, %llu guest insns, %.3f ms (%.1f ns/insn)\n"
+            "  translated %llu blocks, %llu guest insns, %.3f ms (%.1f ns/insn, %.0f host cycles/insn)\n"
             "  invalidated %llu blocks\n"
-            "  jit: %llu blocks, %llu guest insns, %llu bytes, %.3f ms compiling (%.1f ns/insn),"
-            " %llu refused, %llu superblocks\n"
+            "  jit: %llu blocks, %llu guest insns, %llu bytes, %.3f ms compiling (%.1f ns/insn,"
+            " %.0f host cycles/insn), %llu refused, %llu superblocks\n"
             "  jit cache: %llu flushes, worst pause %.3f ms\n",
             names[exec_g.opt.engine], (unsigned long long)s.blocks_translated,
             (unsigned long long)s.insns_translated, s.translate_ns / 1e6,
             s.insns_translated ? (double)s.translate_ns / (double)s.insns_translated : 0.0,
+            s.insns_translated ? ghz * (double)s.translate_ns / (double)s.insns_translated : 0.0,
             (unsigned long long)s.blocks_invalidated, (unsigned long long)s.jit_blocks,
             (unsigned long long)s.jit_insns, (unsigned long long)s.jit_bytes, s.jit_ns / 1e6,
             s.jit_insns ? (double)s.jit_ns / (double)s.jit_insns : 0.0,
+            s.jit_insns ? ghz * (double)s.jit_ns / (double)s.jit_insns : 0.0,
             (unsigned long long)s.jit_refused, (unsigned long long)s.superblocks,
             (unsigned long long)s.jit_flushes, s.jit_max_flush_ns / 1e6);
 }
