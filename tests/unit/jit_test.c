@@ -750,6 +750,85 @@ static void test_loops(void)
     group_end("loop blocks: pinned registers across iterations, faults, requests, state helpers");
 }
 
+/* ---- eight byte stores merged into one ---- */
+
+static const unsigned merge_order[8] = {6, 0, 1, 2, 3, 4, 5, 7}; /* as gcc copies a word */
+
+/* 0x5000: b = r1; [b + 16 + o] = r(10 + o) byte by byte in merge_order (one guest insn
+ * each, pcs 0x5000 + 4k); r20 = 8 bytes at b + 16; goto 0x6000 */
+static void build_merge(void)
+{
+    blk(0x5000);
+    ir_val base = ir_get(&B, IR_I64, RO(1)), v[8];
+    for (unsigned o = 0; o < 8; o++)
+        v[o] = ir_get(&B, IR_I64, RO(10 + o));
+    for (unsigned k = 0; k < 8; k++) {
+        if (k) ir_insn_start(&B, 0x5000 + 4 * k, 4);
+        unsigned o = merge_order[k];
+        ir_store(&B, ir_binop(&B, IR_ADD, IR_I64, base, ir_const(&B, IR_I64, 16 + o)), v[o],
+                 ir_mem(0, false));
+    }
+    ir_insn_start(&B, 0x5020, 4);
+    ir_put(&B, RO(20), ir_load(&B, IR_I64, ir_binop(&B, IR_ADD, IR_I64, base, ir_const(&B, IR_I64, 16)),
+                               ir_mem(3, false)));
+    ir_goto(&B, 0x6000);
+}
+
+static void test_store_merge(void)
+{
+    group_begin();
+    build_merge();
+    int err;
+    struct tb *tb = compile(&B, &err);
+    CHECK(tb, "compile %d", err);
+    if (tb) {
+        for (unsigned o = 0; o < 8; o++)
+            g_cpu->r[10 + o] = 0x1234567890abcd00ull | (0x11 * (o + 1)); /* high bits ignored */
+        uint64_t want = 0;
+        for (int o = 7; o >= 0; o--)
+            want = want << 8 | (0x11 * (unsigned)(o + 1));
+        for (uint64_t b = 0; b < 8; b++) { /* aligned (b = 0) and every misalignment */
+            memset(g_mem, 0, 64);
+            g_cpu->r[1] = 32 + b;
+            g_cpu->r[20] = 0;
+            struct outcome o = run_one(tb, true);
+            uint64_t got;
+            memcpy(&got, g_mem + 48 + b, 8);
+            CHECK(o.code == INTERP_LOOKUP && got == want && g_cpu->r[20] == want &&
+                      g_mem[47 + b] == 0 && g_mem[56 + b] == 0,
+                  "base %llu: memory %#llx r20 %#llx want %#llx", (unsigned long long)b,
+                  (unsigned long long)got, (unsigned long long)g_cpu->r[20], (unsigned long long)want);
+        }
+        /* faults: the first store's pc when it hits the protected page (aligned: nothing
+         * written); unaligned across the page end: the bytes before the faulting one */
+        struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO | SA_NODEFER}, old;
+        sigaction(SIGSEGV, &sa, &old);
+        uint64_t save_mask = g_cpu->c.mem_mask;
+        g_cpu->c.mem_mask = 4 * MEM_SIZE - 1;
+        static const struct { uint64_t start; uint64_t pc; unsigned written; } fc[] = {
+            {2 * MEM_SIZE, 0x5000, 0},     /* aligned, all protected */
+            {2 * MEM_SIZE - 7, 0x501c, 7}, /* offsets 0-6 writable, 7 (the last store) not */
+            {2 * MEM_SIZE - 3, 0x5000, 0}, /* offset 6 (the first store) protected */
+        };
+        for (volatile unsigned k = 0; k < sizeof(fc) / sizeof(fc[0]); k++) {
+            memset(g_mem + 2 * MEM_SIZE - 16, 0, 16);
+            g_cpu->r[1] = fc[k].start - 16;
+            fault_found = false;
+            if (!sigsetjmp(fault_env, 1)) jit_run(&g_cpu->c, atomic_load(&tb->jit));
+            unsigned written = 0;
+            for (unsigned o = 0; o < 8 && fc[k].start + o < 2 * MEM_SIZE; o++)
+                written += g_mem[fc[k].start + o] == 0x11 * (o + 1);
+            CHECK(fault_found && fault_gpc == fc[k].pc && written == fc[k].written,
+                  "fault %u: found %d pc %#llx, %u bytes written", k, fault_found,
+                  (unsigned long long)fault_gpc, written);
+        }
+        g_cpu->c.mem_mask = save_mask;
+        sigaction(SIGSEGV, &old, NULL);
+        free(tb);
+    }
+    group_end("eight byte stores merged: every alignment, exact faults");
+}
+
 /* ---- calls and register pressure ---- */
 
 static uint64_t helper3(struct cpu_common *c, uint64_t a, uint64_t b, uint64_t d)
@@ -1256,6 +1335,7 @@ int main(int argc, char **argv)
     test_memory();
     test_exits();
     test_loops();
+    test_store_merge();
     test_pressure();
     test_random(4000, 0, "random blocks, unoptimised IR: interpreter == JIT");
     test_random(4000, IR_OPT_ALL, "random blocks, optimised IR: interpreter == JIT");

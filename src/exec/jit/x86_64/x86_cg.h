@@ -109,7 +109,7 @@ struct cg {
     /* user mode: guest registers used as the base of several accesses, masked once at
      * entry (checked so that base + displacement never leaves the guest space): their
      * accesses are [r15 + reg + disp] */
-    struct { ir_val v; int8_t reg; int32_t dmin, dmax; uint32_t n; int32_t off; } mb[3];
+    struct { ir_val v; int8_t reg; bool per_iter; int32_t dmin, dmax; uint32_t n; int32_t off; } mb[3];
     unsigned n_mb;
     /* user-mode loop blocks (an exit back to the block's own start): guest registers kept
      * in host registers for the whole block, loaded at entry and stored on every way out
@@ -119,6 +119,8 @@ struct cg {
     unsigned n_pin;
     bool loop;
     uint32_t loop_head;
+    uint32_t merged[7];     /* stores the current one also did (gen_store_merged) */
+    unsigned n_merged;
 
     struct cgv *v;
     struct cgi *in;

@@ -575,19 +575,27 @@ static bool state_helper(const struct ir_insn *i)
            (((const struct ir_helper *)(uintptr_t)i->imm)->flags & IR_HELPER_STATE);
 }
 
-/* In a block with a back edge (whole) a base must hold for every iteration: its field is
- * written nowhere in the block, and two bases at most leave registers for pins. */
+static bool written_in(const int32_t *w, unsigned n, int32_t off)
+{
+    for (unsigned k = 0; k < n; k++)
+        if (w[k] < off + 8 && off < w[k] + 8) return true;
+    return false;
+}
+
+/* In a block with a back edge (whole) a base must hold for the iteration: one whose field
+ * the block writes is masked again at the loop head each time round (per_iter); at most
+ * two bases, which leaves registers for pins. */
 static void find_masked_bases(struct cg *c, bool whole)
 {
     const struct ir_block *b = c->b;
-    struct { ir_val v; int32_t off, dmin, dmax; uint32_t n; } cand[16];
+    struct { ir_val v; int32_t off, dmin, dmax; uint32_t n; bool per_iter; } cand[16];
     unsigned nc = 0;
-    int32_t written[32];
-    unsigned nw = 0;
+    int32_t written[32], anyw[32];
+    unsigned nw = 0, nanyw = 0;
     bool all_written = false;
     for (uint32_t j = 0; whole && j < b->n_insn; j++) {
         const struct ir_insn *i = &b->insn[j];
-        if (i->op == IR_PUT && nw < 32) written[nw++] = (int32_t)i->imm;
+        if (i->op == IR_PUT && nanyw < 32) anyw[nanyw++] = (int32_t)i->imm;
         else if (i->op == IR_PUT || state_helper(i)) all_written = true;
     }
     for (uint32_t j = 0; j < b->n_insn; j++) {
@@ -595,17 +603,16 @@ static void find_masked_bases(struct cg *c, bool whole)
         const struct cgi *ci = &c->in[j];
         if (ci->skip && i->op != IR_GET) continue;
         if (i->op == IR_PUT) {
-            if (whole) continue;
             if (nw < 32) written[nw++] = (int32_t)i->imm;
             else all_written = true;
         } else if (state_helper(i)) {
             all_written = true;
         } else if (i->op == IR_GET && i->type == IR_I64 && !all_written && nc < 16) {
-            bool w = false;
-            for (unsigned k = 0; k < nw; k++)
-                if (written[k] < (int32_t)i->imm + 8 && (int32_t)i->imm < written[k] + 8) w = true;
-            if (!w) cand[nc++] = (typeof(cand[0])){.v = i->dst, .off = (int32_t)i->imm, .dmin = INT32_MAX,
-                                                    .dmax = INT32_MIN};
+            int32_t off = (int32_t)i->imm;
+            if (!written_in(written, nw, off))
+                cand[nc++] = (typeof(cand[0])){.v = i->dst, .off = off, .dmin = INT32_MAX,
+                                               .dmax = INT32_MIN,
+                                               .per_iter = whole && written_in(anyw, nanyw, off)};
         } else if ((i->op == IR_LOAD || i->op == IR_STORE) && !ci->skip && ci->a[0] &&
                    !i->mem.align && i->mem.order == IR_ORD_PLAIN) {
             for (unsigned k = 0; k < nc; k++)
@@ -628,9 +635,32 @@ static void find_masked_bases(struct cg *c, bool whole)
         c->mb[m].dmin = cand[best].dmin;
         c->mb[m].dmax = cand[best].dmax;
         c->mb[m].n = cand[best].n;
+        c->mb[m].per_iter = cand[best].per_iter;
         c->mb[m].reg = regs[m];
         c->alloc_mask &= ~RM(regs[m]);
         cand[best].n = 0;
+    }
+}
+
+/* Set up the masked bases (at the entry, or per_iter ones at the loop head): base + dmax
+ * + 7 <= mask (the last byte of any access) and base + dmin >= 0, else decline (the
+ * block is interpreted this time: state is as at its start) */
+static void emit_masked_bases(struct cg *c, bool per_iter)
+{
+    for (unsigned k = 0; k < c->n_mb; k++) {
+        if (c->mb[k].per_iter != per_iter) continue;
+        int r = c->mb[k].reg;
+        cg_state_load(c, r, c->mb[k].off, true);
+        x_alu_rr(&c->xb, X_AND, true, r, CG_REG_MEMMASK);
+        x_lea(&c->xb, X_RAX, r, X_NOREG, 0, c->mb[k].dmax + 7);
+        x_alu_rr(&c->xb, X_CMP, true, X_RAX, CG_REG_MEMMASK);
+        uint32_t j = x_jcc32(&c->xb, X_CC_A);
+        add_stub(c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = c->b->pc, .exit = 2});
+        if (c->mb[k].dmin < 0) {
+            x_alu_ri(&c->xb, X_CMP, true, r, -c->mb[k].dmin);
+            j = x_jcc32(&c->xb, X_CC_B);
+            add_stub(c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = c->b->pc, .exit = 2});
+        }
     }
 }
 
@@ -680,7 +710,7 @@ static void find_pins(struct cg *c)
     }
     for (unsigned k = 0; k < c->n_mb; k++) /* a base's accesses have their register */
         for (unsigned q = 0; q < nf; q++)
-            if (f[q].off == c->mb[k].off) f[q].bad = true;
+            if (f[q].off == c->mb[k].off && !c->mb[k].per_iter) f[q].bad = true;
     static const int8_t regs[CG_MAX_PIN] = {X_RBX, X_R12, X_R13, X_R10, X_R11};
     unsigned r = 0;
     while (c->n_pin + c->n_mb < CG_MAX_PIN) {
@@ -835,6 +865,88 @@ static void gen_load(struct cg *c, const struct ir_insn *i, const struct cgi *ci
     ra_bind(c, i->dst, t);
 }
 
+/* Eight byte stores in a row to base + d .. base + d + 7 (a masked base; nothing else
+ * in between): when base + d is 8-aligned, the first of them (exact fault address and
+ * pc) and then one 8-byte store of the assembled value (the same page: it cannot fault
+ * once the first did not); else the bytes one by one in their order. A later 8-byte load of the same bytes then forwards from
+ * the store instead of stalling until eight stores retire (the way compilers without
+ * unaligned access copy a word). Returns false if j does not start such a group. */
+static bool gen_store_merged(struct cg *c, uint32_t j)
+{
+    const struct cgi *ci = &c->in[j];
+    const struct ir_insn *i = &c->b->insn[j];
+    int mbr = masked_base(c, ci->a[0]);
+    if (mbr < 0 || i->mem.size != 0 || i->mem.align || i->mem.order != IR_ORD_PLAIN) return false;
+    uint32_t at[8], n = 0;
+    uint64_t pcs[8], pc = c->cur_pc;
+    uint8_t seen = 0;
+    for (uint32_t k = j; k < c->b->n_insn && n < 8; k++) {
+        const struct ir_insn *x = &c->b->insn[k];
+        if (x->op == IR_INSN_START) {
+            pc = x->imm;
+            continue;
+        }
+        if (c->in[k].skip) continue;
+        const struct cgi *xk = &c->in[k];
+        if (x->op != IR_STORE || x->mem.size != 0 || x->mem.align || x->mem.order != IR_ORD_PLAIN ||
+            xk->a[0] != ci->a[0] || cg_is_const(c, xk->a[1]) || !xk->a[1])
+            return false;
+        pcs[n] = pc;
+        at[n++] = k;
+    }
+    if (n < 8) return false;
+    int32_t d0 = INT32_MAX;
+    for (uint32_t k = 0; k < n; k++)
+        if (c->in[at[k]].disp < d0) d0 = c->in[at[k]].disp;
+    for (uint32_t k = 0; k < n; k++) {
+        int64_t o = (int64_t)c->in[at[k]].disp - d0;
+        if (o > 7 || (seen & (1u << o))) return false;
+        seen |= (uint8_t)(1u << o);
+    }
+    /* assemble: t = byte7 .. byte0 */
+    struct xb *xb = &c->xb;
+    int t = ra_alloc(c, c->alloc_mask), tmp = ra_alloc(c, c->alloc_mask);
+    for (int o = 7; o >= 0; o--) {
+        uint32_t k = 0;
+        while (c->in[at[k]].disp - d0 != o) k++;
+        int r = ra_use(c, c->in[at[k]].a[1], c->alloc_mask);
+        if (o == 7) {
+            x_movzx8(xb, t, r);
+        } else {
+            x_shift_ri(xb, X_SHL, true, t, 8);
+            x_movzx8(xb, tmp, r);
+            x_alu_rr(xb, X_OR, true, t, tmp);
+        }
+        if (r != t && r != tmp) c->locked &= ~RM(r);
+    }
+    x_lea(xb, tmp, mbr, X_NOREG, 0, d0);
+    x_rr(xb, 0xf7, 0, tmp); /* test tmp32, 7 */
+    x_d(xb, 7);
+    uint32_t j_slow = x_jcc32(xb, X_CC_NE);
+    int o1 = c->in[at[0]].disp - d0;
+    x_mov_rr(xb, true, tmp, t);
+    if (o1) x_shift_ri(xb, X_SHR, true, tmp, 8u * (unsigned)o1);
+    map_here(c);
+    x_store(xb, 0, tmp, CG_REG_MEMBASE, mbr, d0 + o1);
+    x_store(xb, 3, t, CG_REG_MEMBASE, mbr, d0);
+    uint32_t j_done = x_jmp32(xb);
+    x_patch32(xb, j_slow, x_off(xb));
+    uint64_t save_pc = c->cur_pc;
+    for (uint32_t k = 0; k < n; k++) { /* program order, each with its own pc */
+        int o = c->in[at[k]].disp - d0;
+        x_mov_rr(xb, true, tmp, t);
+        if (o) x_shift_ri(xb, X_SHR, true, tmp, 8u * (unsigned)o);
+        c->cur_pc = pcs[k];
+        map_here(c);
+        x_store(xb, 0, tmp, CG_REG_MEMBASE, mbr, d0 + o);
+    }
+    c->cur_pc = save_pc;
+    x_patch32(xb, j_done, x_off(xb));
+    for (uint32_t k = 1; k < n; k++)
+        c->merged[c->n_merged++] = at[k]; /* their uses end after this insn's (gen_insn) */
+    return true;
+}
+
 static void gen_store(struct cg *c, const struct ir_insn *i, const struct cgi *ci)
 {
     const struct ir_memop *m = &i->mem;
@@ -857,6 +969,7 @@ static void gen_store(struct cg *c, const struct ir_insn *i, const struct cgi *c
         emit_call(c, (const void *)jit_rt_tlb_st, 3, args, imm, 0, true);
         return;
     }
+    if (gen_store_merged(c, c->cur)) return;
     bool vimm = cg_is_const(c, v) && (m->size < 3 || x_s32((int64_t)c->v[v].k));
     int mbr = m->align || m->order != IR_ORD_PLAIN ? -1 : masked_base(c, ci->a[0]);
     if (mbr >= 0) { /* [r15 + masked base + disp] */
@@ -1653,6 +1766,11 @@ static void gen_insn(struct cg *c, uint32_t j)
     default: c->err = -ENOTSUP; break;
     }
     ra_end(c, j, ir_opinfo[i->op].has_dst ? i->dst : 0);
+    for (unsigned k = 0; k < c->n_merged; k++) { /* stores done with this one */
+        ra_end(c, c->merged[k], 0);
+        c->in[c->merged[k]].skip = 1;
+    }
+    c->n_merged = 0;
 }
 
 int jit_backend_compile(const struct jit_req *req, struct jit_res *res)
@@ -1747,22 +1865,7 @@ int jit_backend_compile(const struct jit_req *req, struct jit_res *res)
         add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc, .exit = 2});
         c.dyn_checked = true;
     }
-    for (unsigned k = 0; k < c.n_mb; k++) {
-        int r = c.mb[k].reg;
-        x_load(&c.xb, 3, false, true, r, CG_REG_BASE, X_NOREG, c.mb[k].off);
-        x_alu_rr(&c.xb, X_AND, true, r, CG_REG_MEMMASK);
-        /* base + dmax + 7 <= mask (the last byte of any access) and base + dmin >= 0,
-         * else decline */
-        x_lea(&c.xb, X_RAX, r, X_NOREG, 0, c.mb[k].dmax + 7);
-        x_alu_rr(&c.xb, X_CMP, true, X_RAX, CG_REG_MEMMASK);
-        j = x_jcc32(&c.xb, X_CC_A);
-        add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc, .exit = 2});
-        if (c.mb[k].dmin < 0) {
-            x_alu_ri(&c.xb, X_CMP, true, r, -c.mb[k].dmin);
-            j = x_jcc32(&c.xb, X_CC_B);
-            add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc, .exit = 2});
-        }
-    }
+    emit_masked_bases(&c, false);
     if (c.loop) {
         c.loop_head = x_off(&c.xb);
         x_rm(&c.xb, 0x83, 7, CG_REG_BASE, X_NOREG, 0, OFF_EXITREQ);
@@ -1770,6 +1873,7 @@ int jit_backend_compile(const struct jit_req *req, struct jit_res *res)
         j = x_jcc32(&c.xb, X_CC_NE);
         add_stub(&c, (struct cg_stub){.kind = STUB_REQ, .from = j, .pc = b->pc});
     }
+    emit_masked_bases(&c, true);
     /* icount: the whole block, counted at entry (block granularity: a side exit counts
      * the instructions after it too), so exits are bare jumps */
     add_icount(&c, b->n_guest);
