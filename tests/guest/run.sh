@@ -3,7 +3,10 @@
 # the Debian cross compiler into $TESTOUT/guest-riscv (only when a source or the flags
 # changed), then runs each under every engine in $ENGINES:
 #     $OMNIVM user --engine ENGINE PROG ARGS        -> "ok riscv/NAME[ENGINE]"
-# or, when RUNNER is set (e.g. RUNNER=qemu-riscv64, to validate the suite itself):
+# With auto among the engines, each program also runs as "hot": auto with blocks compiled
+# on their first run and superblocks built after two (--jit-threshold 1 --sb-threshold 2),
+# so traces, inverted branches and loop blocks meet every test, not just long loops.
+# Or, when RUNNER is set (e.g. RUNNER=qemu-riscv64, to validate the suite itself):
 #     $RUNNER PROG ARGS                            -> "ok riscv/NAME[qemu-riscv64]"
 # A program checks its own results and exits 0 only if all passed; its output is shown
 # (indented) only on failure. A compile error fails that program's tests, not the script.
@@ -112,6 +115,7 @@ if [ -n "$runner" ]; then
     export GUEST_TEST_XFAIL=$xfail
 else
     labels=$engines
+    case " $engines " in *" auto "*) labels+=" hot" ;; esac
     unset GUEST_TEST_XFAIL
 fi
 mkdir -p "$out/tmp" "$out/results"
@@ -137,8 +141,9 @@ run_one() { # test-name label program expected-status args...
     if [ -n "$runner" ]; then
         timeout -k 5 "$tmo" $runner $opts "$bin" "$@" >"$res.log" 2>&1 </dev/null
     else
-        timeout -k 5 "$tmo" "$omnivm" user --engine "$label" $opts "$bin" "$@" \
-            >"$res.log" 2>&1 </dev/null
+        local eng="--engine $label"
+        [ "$label" = hot ] && eng="--engine auto --jit-threshold 1 --sb-threshold 2"
+        timeout -k 5 "$tmo" "$omnivm" user $eng $opts "$bin" "$@" >"$res.log" 2>&1 </dev/null
     fi
     st=$?
     {
