@@ -28,6 +28,8 @@ struct vm_config {
     const char *bios;   /* NULL: the board's default; "none": no firmware */
     uint64_t mem;       /* bytes of RAM */
     unsigned smp;
+    unsigned mmu_levels; /* deepest page-table mode the harts accept: 3 Sv39 (default),
+                            4 Sv48, 5 Sv57 */
     struct vm_disk disks[VM_MAX_DISKS];
     unsigned ndisks;
     bool net;                            /* --net user */

@@ -30,6 +30,7 @@ static void run_usage(FILE *f)
             "  --arch riscv64        guest architecture (default: from the kernel header)\n"
             "  --mem SIZE            RAM, e.g. 512M, 2G (default 512M; bare number = MiB)\n"
             "  --smp N               number of harts (default 1, at most %d)\n"
+            "  --mmu sv39|sv48|sv57  deepest page-table mode the harts accept (default sv39)\n"
             "  --disk FILE[,readonly]  virtio-blk disk from a raw image (repeatable)\n"
             "  --net user[,hostfwd=tcp::HOSTPORT-:GUESTPORT]...|none\n"
             "                        virtio-net over user-mode networking (slirp)\n"
@@ -265,6 +266,15 @@ int board_main(int argc, char **argv)
         } else if (opt_is(a, "--dumpdtb")) {
             if (!(v = opt_value(argc, argv, &i, "--dumpdtb"))) return 2;
             c.dumpdtb = v;
+        } else if (opt_is(a, "--mmu")) {
+            if (!(v = opt_value(argc, argv, &i, "--mmu"))) return 2;
+            if (!strcmp(v, "sv39")) c.mmu_levels = 3;
+            else if (!strcmp(v, "sv48")) c.mmu_levels = 4;
+            else if (!strcmp(v, "sv57")) c.mmu_levels = 5;
+            else {
+                error_msg("bad --mmu '%s' (sv39, sv48 or sv57)", v);
+                return 2;
+            }
         } else if (!strcmp(a, "--rng")) {
             c.rng = true;
         } else if (opt_is(a, "--engine")) {

@@ -279,7 +279,12 @@ static int virt_devices(struct virt *v)
 static int virt_harts(struct virt *v)
 {
     for (unsigned i = 0; i < v->nharts; i++) {
-        struct rv_hart_config hc = {.hartid = i, .pm = &v->pm, .isa = RV_HART_ISA, .satp_modes = 0};
+        /* the modes up to --mmu, as the device tree's mmu-type says (virt_fdt) */
+        unsigned levels = v->cfg->mmu_levels ? v->cfg->mmu_levels : 3;
+        unsigned modes = RV_SATP_SV39 | (levels >= 4 ? RV_SATP_SV48 : 0) |
+                         (levels >= 5 ? RV_SATP_SV57 : 0);
+        struct rv_hart_config hc = {.hartid = i, .pm = &v->pm, .isa = RV_HART_ISA,
+                                    .satp_modes = modes};
         v->harts[i] = rv_hart_new(&hc);
         if (!v->harts[i]) {
             error_msg("cannot create hart %u", i);
@@ -418,11 +423,13 @@ static int virt_fdt(struct virt *v, struct virt_boot *b, uint64_t fdt_limit)
         .ram_size = v->cfg->mem,
         .nharts = v->nharts,
         .isa = RV_HART_ISA,
-        /* The harts walk Sv39/48/57 (bare-metal tests use all three). Debian's 6.12
-         * kernel probes satp for the deepest mode the hart accepts and ignores this
-         * property: it runs in Sv57 (seen in a live guest). Restricting the harts to
-         * Sv39 for Linux needs a machine option, which does not exist yet. */
-        .mmu_type = "riscv,sv39",
+        /* Linux probes satp for the deepest mode the harts accept (Debian's 6.12 ran in
+         * Sv57 when they accepted it, whatever this said), and every TLB miss walks that
+         * many levels: the default is Sv39 (256 GiB of user address space), --mmu asks
+         * for more. */
+        .mmu_type = !v->cfg->mmu_levels || v->cfg->mmu_levels == 3 ? "riscv,sv39"
+                    : v->cfg->mmu_levels == 4                     ? "riscv,sv48"
+                                                                  : "riscv,sv57",
         .cbom_block_size = RV_CBO_BLOCK_SIZE,
         .cboz_block_size = RV_CBO_BLOCK_SIZE,
         .timebase_hz = (uint32_t)VCLOCK_HZ,

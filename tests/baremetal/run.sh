@@ -21,7 +21,8 @@ tmo=${BAREMETAL_TIMEOUT:-60}
 runner=${BAREMETAL_RUNNER:-}
 
 # name | sources | extra compiler flags | harts | expected exit status (default 0) |
-# "virt" if the program needs the virt board's devices (not on QEMU's spike board)
+# "virt" if the program needs the virt board's devices (not on QEMU's spike board) |
+# extra omnivm options
 programs=(
     "m_trap|m_trap.c||1"
     "m_illegal|m_illegal.c||1"
@@ -32,8 +33,8 @@ programs=(
     "s_deleg|s_deleg.c||1"
     "s_timer|s_timer.c||1"
     "s_vm|s_vm.c||1"
-    "s_vm48|s_vm.c|-DVM_LEVELS=4|1"
-    "s_vm57|s_vm.c|-DVM_LEVELS=5|1"
+    "s_vm48|s_vm.c|-DVM_LEVELS=4|1|0||--mmu sv48"
+    "s_vm57|s_vm.c|-DVM_LEVELS=5|1|0||--mmu sv57"
     "s_pagefault|s_pagefault.c||1"
     "s_sfence|s_sfence.c||1"
     "syscon_pass|syscon.c|-DSYSCON_VALUE=0x5555|1|0|virt"
@@ -56,7 +57,7 @@ fi
 show() { sed -e 's/^/    /' "$1" | head -n 40; }
 
 for p in "${programs[@]}"; do
-    IFS='|' read -r name srcs extra harts want board <<<"$p"
+    IFS='|' read -r name srcs extra harts want board opts <<<"$p"
     want=${want:-0}
     if [ -n "$runner" ] && [ "$board" = virt ]; then
         echo "# baremetal/$name: skipped on $runner (needs the virt board)"
@@ -82,8 +83,9 @@ for p in "${programs[@]}"; do
             timeout "$tmo" qemu-system-riscv64 -machine spike -nographic -bios none \
                 -smp "$harts" -kernel "$elf" </dev/null >"$log" 2>&1
         else
+            # shellcheck disable=SC2086 # opts are words
             timeout "$tmo" "$omnivm" run --bios none --kernel "$elf" --engine "$e" \
-                --smp "$harts" --mem 64M </dev/null >"$log" 2>&1
+                --smp "$harts" --mem 64M $opts </dev/null >"$log" 2>&1
         fi
         rc=$?
         if [ $rc -eq "$want" ]; then
