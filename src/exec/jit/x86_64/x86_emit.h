@@ -141,6 +141,32 @@ static inline void x_mov_rr(struct xb *b, bool w, int dst, int src)
     x_rr(b, 0x89 | (w ? X_W : 0), src, dst);
 }
 
+/* md[k] = ms[k] for all k at once (64-bit; the md distinct): moves in an order that reads
+ * each source before it is overwritten, cycles broken by xchg. Clobbers md/ms. */
+static inline void x_parallel_move(struct xb *b, int *md, int *ms, unsigned n)
+{
+    while (n) {
+        bool progress = false;
+        for (unsigned k = 0; k < n && !progress; k++) {
+            bool blocked = false;
+            for (unsigned j = 0; j < n; j++)
+                if (j != k && ms[j] == md[k]) blocked = true;
+            if (blocked) continue;
+            x_mov_rr(b, true, md[k], ms[k]);
+            md[k] = md[n - 1];
+            ms[k] = ms[--n];
+            progress = true;
+        }
+        if (progress) continue;
+        /* a cycle: swap one pair; the others now find that value in the other register */
+        x_rr(b, 0x87 | X_W, ms[0], md[0]);
+        for (unsigned j = 1; j < n; j++)
+            if (ms[j] == md[0]) ms[j] = ms[0];
+        md[0] = md[n - 1];
+        ms[0] = ms[--n];
+    }
+}
+
 /* dst = imm; keep_flags: never use xor (between a compare and its consumer) */
 static inline void x_mov_ri(struct xb *b, int dst, uint64_t imm, bool keep_flags)
 {

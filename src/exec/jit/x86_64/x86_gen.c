@@ -813,12 +813,10 @@ static void gen_load(struct cg *c, const struct ir_insn *i, const struct cgi *ci
         int ad = gen_tlb_lookup(c, ra, m->size, TLB_LOAD, &j_miss);
         int d = ra_alloc(c, c->alloc_mask);
         x_load(&c->xb, m->size, m->sign, w64, d, ad, ra, 0);
-        int args[2] = {ra, -1};
         struct cg_stub s = {.kind = STUB_CALL, .from = j_miss, .fn = (const void *)jit_rt_tlb_ld,
                             .nargs = 1, .args = {(int8_t)ra}, .has_imm = 1, .pc = mem_pack(i),
                             .setpc = 1, .pcv = c->cur_pc, .reg = (int8_t)d, .xres = -1,
                             .back = x_off(&c->xb)};
-        (void)args;
         add_stub(c, s);
         ra_bind(c, i->dst, d);
         return;
@@ -1594,25 +1592,7 @@ static void emit_stubs(struct cg *c)
                     md[nm] = areg[a];
                     ms[nm++] = s.args[a];
                 }
-            while (nm) { /* a parallel move; cycles broken by xchg */
-                bool progress = false;
-                for (unsigned k2 = 0; k2 < nm && !progress; k2++) {
-                    bool blocked = false;
-                    for (unsigned j = 0; j < nm; j++)
-                        if (j != k2 && ms[j] == md[k2]) blocked = true;
-                    if (blocked) continue;
-                    x_mov_rr(xb, true, md[k2], ms[k2]);
-                    md[k2] = md[nm - 1];
-                    ms[k2] = ms[--nm];
-                    progress = true;
-                }
-                if (progress) continue;
-                x_rr(xb, 0x87 | X_W, ms[0], md[0]);
-                for (unsigned j = 1; j < nm; j++)
-                    if (ms[j] == md[0]) ms[j] = ms[0];
-                md[0] = md[nm - 1];
-                ms[0] = ms[--nm];
-            }
+            x_parallel_move(xb, md, ms, nm);
             for (unsigned a = 0; a < s.nargs; a++) /* xmm arguments: after the GPR moves */
                 if (s.args[a] >= 16) x_movq_rx(xb, s.wide, areg[a], s.args[a] - 16);
             if (s.setpc) { /* a helper that may fault: the exact state first */

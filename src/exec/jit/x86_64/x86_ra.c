@@ -715,29 +715,7 @@ void ra_parallel_move(struct cg *c, const int *dst, const ir_val *src, const uin
             ms[nm++] = c->v[v].reg;
         }
     }
-    while (nm) {
-        bool progress = false;
-        for (unsigned k = 0; k < nm; k++) {
-            bool blocked = false;
-            for (unsigned j = 0; j < nm; j++)
-                if (j != k && ms[j] == md[k]) blocked = true;
-            if (blocked) continue;
-            x_mov_rr(&c->xb, true, md[k], ms[k]);
-            md[k] = md[nm - 1];
-            ms[k] = ms[nm - 1];
-            nm--;
-            progress = true;
-            break;
-        }
-        if (progress) continue;
-        /* a cycle: swap one pair, the rest now find that value in the other register */
-        x_rr(&c->xb, 0x87 | X_W, ms[0], md[0]);
-        for (unsigned j = 1; j < nm; j++)
-            if (ms[j] == md[0]) ms[j] = ms[0];
-        md[0] = md[nm - 1];
-        ms[0] = ms[nm - 1];
-        nm--;
-    }
+    x_parallel_move(&c->xb, md, ms, nm);
     for (unsigned k = 0; k < n; k++) {
         ir_val v = src[k];
         if (v && c->v[v].reg >= 0) continue;
